@@ -1,0 +1,131 @@
+"""The `ledger` command: thin glue over the library. Exit codes: 0 ok, 1 error findings, 2 usage or unreadable file."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+FORMATS = ("text", "json", "github", "markdown")
+
+
+def _layout(claims, papers):
+    from .layout import Layout
+
+    return Layout.find(claims=claims, papers=papers)
+
+
+claims_option = click.option("--claims", type=click.Path(path_type=Path), default=None,
+                              help="Claims file (default: ./claims.csv). Side tables are found next to it.")
+papers_option = click.option("--papers", type=click.Path(path_type=Path), default=None,
+                             help="Papers file (default: papers.csv next to the claims file).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="claims-ledger")
+def main():
+    """Claims ledger: quote-anchored numbers from research papers, checked."""
+
+
+@main.command()
+@claims_option
+@papers_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (default: github under GitHub Actions, else text).")
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+def validate(claims, papers, fmt, strict):
+    """Check the ledger: load, schema, provenance, ranges, implied values, conflicts."""
+    from .engine import UnreadableFile, validate as run
+    from .findings import Severity
+    from .report import RENDERERS, render_markdown, render_text
+
+    fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    try:
+        result = run(_layout(claims, papers))
+    except UnreadableFile as e:
+        click.echo(render_text([e.finding], {"claims": 0, "papers": 0, "error": 1, "warning": 0, "notice": 0}), err=True, nl=False)
+        sys.exit(2)
+    summary = result.summary()
+    click.echo(RENDERERS[fmt](result.findings, summary), nl=False)
+    if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+            fh.write(render_markdown(result.findings, summary))
+    failing = not result.ok or (strict and any(f.severity is Severity.WARNING for f in result.findings))
+    sys.exit(1 if failing else 0)
+
+
+@main.command("checks")
+@click.option("--markdown", is_flag=True, help="Print the catalogue as the Markdown of docs/checks.md.")
+def checks_cmd(markdown):
+    """List every finding code with its rule."""
+    from .catalogue import render_catalogue
+    from .registry import catalogue
+
+    if markdown:
+        click.echo(render_catalogue(), nl=False)
+    else:
+        for r in catalogue():
+            click.echo(f"{r.code} {r.name:28} {r.severity.value:8} {r.summary}")
+
+
+def _load_or_exit(claims, papers):
+    """Load the ledger for commands that read it; an unopenable file exits 2 with its finding."""
+    from .engine import UnreadableFile, load
+    from .report import render_text
+
+    try:
+        return load(_layout(claims, papers))
+    except UnreadableFile as e:
+        click.echo(render_text([e.finding], {"claims": 0, "papers": 0, "error": 1, "warning": 0, "notice": 0}), err=True, nl=False)
+        sys.exit(2)
+
+
+@main.command()
+@claims_option
+@papers_option
+@click.option("--all", "show_all", is_flag=True, help="List every number, not only the ones that need a curator.")
+def coverage(claims, papers, show_all):
+    """Show, paper by paper, which numbers of each abstract are claims, skipped, or missing."""
+    from .coverage import number_uses, unused_skips
+
+    ledger, _ = _load_or_exit(claims, papers)
+    papers_rows, skips = ledger["papers"].to_dict("records"), ledger["skips"].to_dict("records")
+    uses = number_uses(papers_rows, ledger.claims.to_dict("records"), skips)
+    missing = 0
+    for pid in ledger["papers"]["paper_id"]:
+        mine = [u for u in uses if u.paper_id == pid]
+        todo = [u for u in mine if not u.covered_by and u.skipped_by is None]
+        missing += len(todo)
+        claimed = sum(1 for u in mine if u.covered_by)
+        click.echo(f"{pid}: {len(mine)} numbers, {claimed} claimed, {len(mine) - claimed - len(todo)} skipped, {len(todo)} missing")
+        for u in mine if show_all else todo:
+            state = ("claim " + ",".join(u.covered_by)) if u.covered_by else (f"skipped: {u.skipped_by}" if u.skipped_by else "MISSING")
+            click.echo(f"  {u.printed!r:>14} at {u.start + 1:>5}  {state}")
+    stale = unused_skips(papers_rows, skips)
+    for s in stale:
+        click.echo(f"stale skip: {s['paper_id']} {s['number']!r} in {s['context']!r}")
+    click.echo(f"{'FAILED' if missing or stale else 'ok'}: {len(uses)} numbers, {missing} missing, {len(stale)} stale skips")
+    sys.exit(1 if missing or stale else 0)
+
+
+@main.command()
+@claims_option
+@papers_option
+def derive(claims, papers):
+    """List the values the ledger implies (baseline levels, ratios from relative changes) with their intervals."""
+    from .derive import derivations
+    from .intervals import Interval
+
+    ledger, _ = _load_or_exit(claims, papers)
+    d = derivations(ledger)
+    for r in d.itertuples():
+        target = f"{r.target} vs {r.baseline}" if r.baseline else r.target
+        click.echo(f"{r.kind:20} {target:28} {r.metric:16} {r.context or '-':24} {str(Interval(r.lo, r.hi)):>22} {r.unit:8} "
+                   f"width {r.width:.3g}  from {r.how}")
+    click.echo(f"{len(d)} derived values")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Values the ledger implies but does not state, computed with interval arithmetic.
+
+Claims that share subject, metric and context combine with a comparison against a baseline:
+- a level L of the subject and a ratio R imply the baseline's level L / R;
+- a level L and a points difference D imply the baseline's level L - D;
+- a level L and a relative change r imply the baseline's level L / (1 + r/100);
+- the other way round, a level of the baseline implies the subject's level (L * R, L + D, L * (1 + r/100));
+- a relative change r of the same subject, baseline, metric and context implies the ratio 1 + r/100.
+Every result is an interval; its width says how much a check built on it could catch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .units import UNITS
+
+KEY = ["metric", "context"]
+COLUMNS = ["kind", "target", "baseline", "metric", "context", "unit", "lo", "hi", "source", "via", "how"]
+
+
+def _div(alo, ahi, blo, bhi):
+    """[a] / [b] for arrays of intervals; a divisor interval that holds 0 gives (-inf, inf)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.stack([alo / blo, alo / bhi, ahi / blo, ahi / bhi])
+        lo, hi = np.nanmin(q, axis=0), np.nanmax(q, axis=0)
+    spans_zero = (blo <= 0) & (bhi >= 0)
+    return np.where(spans_zero, -np.inf, lo), np.where(spans_zero, np.inf, hi)
+
+
+def _mul(alo, ahi, blo, bhi):
+    with np.errstate(invalid="ignore"):
+        p = np.nan_to_num(np.stack([alo * blo, alo * bhi, ahi * blo, ahi * bhi]), nan=0.0, posinf=np.inf, neginf=-np.inf)
+    return p.min(axis=0), p.max(axis=0)
+
+
+def claim_frame(ledger) -> pd.DataFrame:
+    c = ledger.claims[["claim_id", "subject", "baseline", "metric", "context", "unit", "value", "qualifier"]].copy()
+    v = ledger.values
+    c["lo"], c["hi"], c["row"] = v["blo"].to_numpy(), v["bhi"].to_numpy(), np.arange(len(c))
+    return c[v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy()]
+
+
+def levels(c: pd.DataFrame) -> pd.DataFrame:
+    level_units = [n for n, u in UNITS.items() if u.kind == "level"]
+    return c[c["unit"].isin(level_units) & (c["baseline"] == "")]
+
+
+def comparisons(c: pd.DataFrame) -> pd.DataFrame:
+    return c[c["unit"].isin(["ratio", "pp", "relative_percent"]) & (c["baseline"] != "")]
+
+
+def _combine(lv: pd.DataFrame, cmp: pd.DataFrame, forward: bool) -> pd.DataFrame:
+    """Forward: a subject level and a comparison imply the baseline level; backward: the reverse."""
+    on = "subject" if forward else "baseline"
+    m = lv.merge(cmp, left_on=["subject", *KEY], right_on=[on, *KEY], suffixes=("_l", "_c"))
+    if not forward:
+        m = m[m["subject_l"] == m["baseline_c"]]
+    m = m[~((m["unit_c"] == "pp") & (m["unit_l"] != "percent"))]  # points only combine with percent levels
+    if m.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    llo, lhi, clo, chi = (m[c].to_numpy(float) for c in ("lo_l", "hi_l", "lo_c", "hi_c"))
+    lo, hi = np.full(len(m), np.nan), np.full(len(m), np.nan)
+    unit_c = m["unit_c"].to_numpy()
+    ratio, pp, rel = unit_c == "ratio", unit_c == "pp", unit_c == "relative_percent"
+    flo, fhi = np.where(rel, 1 + clo / 100, clo), np.where(rel, 1 + chi / 100, chi)  # relative change -> factor
+    factor = ratio | rel
+    if forward:
+        dlo, dhi = _div(llo, lhi, flo, fhi)
+        lo, hi = np.where(factor, dlo, llo - chi), np.where(factor, dhi, lhi - clo)
+        op = np.where(ratio, " / ", np.where(pp, " - ", " / (1 + r/100), r = "))
+    else:
+        mlo, mhi = _mul(llo, lhi, flo, fhi)
+        lo, hi = np.where(factor, mlo, llo + clo), np.where(factor, mhi, lhi + chi)
+        op = np.where(ratio, " * ", np.where(pp, " + ", " * (1 + r/100), r = "))
+    how = [f"{a}{o}{b} ({x}, {y})" for a, o, b, x, y in zip(m["value_l"], op, m["value_c"], m["claim_id_l"], m["claim_id_c"])]
+    return pd.DataFrame({
+        "kind": "baseline-level" if forward else "subject-level",
+        "target": m["baseline_c"] if forward else m["subject_c"],
+        "baseline": "", "metric": m["metric"], "context": m["context"], "unit": m["unit_l"],
+        "lo": lo, "hi": hi, "source": m["row_l"].to_numpy(), "via": m["row_c"].to_numpy(), "how": how,
+    })
+
+
+def _relative_as_ratio(cmp: pd.DataFrame) -> pd.DataFrame:
+    rel = cmp[cmp["unit"] == "relative_percent"]
+    if rel.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.DataFrame({
+        "kind": "ratio-from-relative", "target": rel["subject"], "baseline": rel["baseline"], "metric": rel["metric"],
+        "context": rel["context"], "unit": "ratio", "lo": 1 + rel["lo"] / 100, "hi": 1 + rel["hi"] / 100,
+        "source": rel["row"].to_numpy(), "via": rel["row"].to_numpy(),
+        "how": [f"1 + ({v})/100 ({cid})" for v, cid in zip(rel["value"], rel["claim_id"])],
+    })
+
+
+def derivations(ledger) -> pd.DataFrame:
+    """Every implied value: kind, target (and baseline for ratios), metric, context, unit, lo, hi,
+    the claim rows it comes from (source, via) and how it was computed. Cached on the ledger."""
+    cached = ledger.__dict__.get("_derivations")
+    if cached is not None:
+        return cached
+    c = claim_frame(ledger)
+    lv, cmp = levels(c), comparisons(c)
+    parts = [_combine(lv, cmp, forward=True), _combine(lv, cmp, forward=False), _relative_as_ratio(cmp)]
+    parts = [p for p in parts if len(p)]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    out["width"] = out["hi"].astype(float) - out["lo"].astype(float)
+    ledger.__dict__["_derivations"] = out
+    return out
+
+
+def recorded_matches(ledger, d: pd.DataFrame) -> pd.DataFrame:
+    """Pairs (derivation, recorded claim) that speak of the same quantity: same target, baseline,
+    metric, context and unit. The derivation's own inputs are not matches."""
+    c = claim_frame(ledger)
+    m = d.reset_index(names="d").merge(
+        c, left_on=["target", "baseline", "metric", "context", "unit"],
+        right_on=["subject", "baseline", "metric", "context", "unit"], suffixes=("", "_r"))
+    return m[(m["row"] != m["source"]) & (m["row"] != m["via"])]

@@ -1,0 +1,89 @@
+"""load -> schema -> checks -> waivers: one pass over a ledger folder, returning findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Finding, Severity, count_by_severity, sort_findings
+from .layout import SPECS, Layout
+from .load import UnreadableFile, read_table
+from .model import Ledger
+from .registry import Hit, Rule, checks, rule
+from .schema import validate_table
+
+CHECK_ERROR = rule("L000", "check-error", "error", "A check could not run on this ledger (a bug or a bad side table); the message says why.", "check")
+
+
+@dataclass
+class Result:
+    ledger: Ledger | None
+    findings: list[Finding] = field(default_factory=list)
+    waived: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    def summary(self) -> dict:
+        s = {"claims": len(self.ledger.claims) if self.ledger else 0,
+             "papers": len(self.ledger["papers"]) if self.ledger else 0,
+             "findings": len(self.findings), **count_by_severity(self.findings), "waived": self.waived}
+        return s
+
+
+def load(layout: Layout) -> tuple[Ledger, list[Finding]]:
+    """Read every table of the ledger; raises UnreadableFile only when claims or papers cannot be opened."""
+    ledger = Ledger(layout)
+    findings: list[Finding] = []
+    for spec in SPECS:
+        table, found = read_table(layout.paths[spec.name], spec, layout.display(spec.name))
+        ledger.tables[spec.name] = table
+        findings += found
+    return ledger, findings
+
+
+def schema_findings(ledger: Ledger) -> list[Finding]:
+    known = {}
+    for name, key in (("papers", "paper_id"), ("metrics", "metric")):
+        t = ledger.tables[name]
+        if t.present and len(t):
+            known[name] = set(t.frame[key])
+    out = []
+    for table in ledger.tables.values():
+        out += validate_table(table, known)
+    return out
+
+
+def to_finding(r: Rule, hit: Hit, ledger: Ledger) -> Finding:
+    table = ledger.tables[hit.table]
+    line = table.lines[hit.row] if hit.row is not None else None
+    claim_id = ""
+    if hit.row is not None and "claim_id" in table.frame.columns:
+        claim_id = str(table.frame["claim_id"].iat[hit.row])
+    return Finding(r.code, r.name, r.severity, table.file, line, hit.column, claim_id, hit.message, hit.expected, hit.found)
+
+
+def run_checks(ledger: Ledger) -> list[Finding]:
+    out = []
+    for r in checks():
+        try:
+            out += [to_finding(r, hit, ledger) for hit in r.func(ledger)]
+        except Exception as e:  # a broken check must not hide every other check's findings
+            out.append(Finding(CHECK_ERROR.code, CHECK_ERROR.name, CHECK_ERROR.severity, ledger.tables["claims"].file,
+                               None, "", "", f"check {r.code} {r.name} failed: {type(e).__name__}: {e}"))
+    return out
+
+
+def validate(layout: Layout) -> Result:
+    """The whole job. Raises UnreadableFile when a required file cannot be opened at all."""
+    ledger, findings = load(layout)
+    findings += schema_findings(ledger)
+    findings += run_checks(ledger)
+    from .waivers import apply_waivers
+
+    findings, waived = apply_waivers(findings, ledger)
+    return Result(ledger, sort_findings(findings), waived)
+
+
+__all__ = ["Result", "UnreadableFile", "load", "validate"]

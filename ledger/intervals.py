@@ -1,0 +1,63 @@
+"""Closed intervals of reals, the arithmetic every derived number is computed with.
+
+A printed number stands for the interval its rounding allows; sums, differences, products and
+quotients of intervals bound every value the true inputs could give. Two numbers agree when their
+intervals meet.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+_EPS = 1e-9  # relative slack for binary floating point at interval edges (52.295 is not exact in binary)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    lo: float
+    hi: float
+
+    @classmethod
+    def point(cls, x: float) -> "Interval":
+        return cls(x, x)
+
+    @property
+    def width(self) -> float:
+        return self.hi - self.lo
+
+    @property
+    def mid(self) -> float:
+        return (self.lo + self.hi) / 2
+
+    def meets(self, other: "Interval") -> bool:
+        slack = _EPS * max(1.0, abs(self.lo), abs(self.hi), abs(other.lo), abs(other.hi))
+        return self.lo <= other.hi + slack and other.lo <= self.hi + slack
+
+    def __add__(self, o: "Interval") -> "Interval":
+        return Interval(self.lo + o.lo, self.hi + o.hi)
+
+    def __sub__(self, o: "Interval") -> "Interval":
+        return Interval(self.lo - o.hi, self.hi - o.lo)
+
+    def __neg__(self) -> "Interval":
+        return Interval(-self.hi, -self.lo)
+
+    def __mul__(self, o: "Interval") -> "Interval":
+        products = [a * b for a in (self.lo, self.hi) for b in (o.lo, o.hi)]
+        products = [0.0 if math.isnan(p) else p for p in products]  # 0 * inf: the bound is 0
+        return Interval(min(products), max(products))
+
+    def __truediv__(self, o: "Interval") -> "Interval":
+        if o.lo <= 0 <= o.hi:
+            raise ZeroDivisionError(f"division by an interval that contains 0: {o}")
+        return self * Interval(1 / o.hi, 1 / o.lo)
+
+    def __str__(self) -> str:
+        return f"[{_fmt(self.lo)}, {_fmt(self.hi)}]"
+
+
+def _fmt(x: float) -> str:
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:.6g}"

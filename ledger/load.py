@@ -1,0 +1,194 @@
+"""Read a ledger table as text, record where each record starts, and report what cannot be read.
+
+Every cell stays a string: nothing guesses `NA`, `None` or `nan` into a missing value, and
+`2401.10020` stays text. A problem becomes a finding, never an exception; only a file that cannot be
+opened at all raises `UnreadableFile`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .findings import Finding, Severity
+from .layout import TableSpec
+from .registry import rule
+
+FILE_MISSING = rule("L001", "file-missing", "error", "A required ledger file does not exist or cannot be opened.", "load")
+ENCODING = rule("L002", "encoding-invalid", "error", "The file is not valid UTF-8 (UTF-16 and other encodings included).", "load")
+BOM = rule("L003", "utf8-bom", "warning", "The file starts with a UTF-8 byte-order mark; `ledger fmt` removes it.", "load")
+NUL = rule("L004", "nul-byte", "error", "A line holds a NUL byte, which no text tool shows.", "load")
+CSV_SYNTAX = rule("L005", "csv-syntax", "error", "The CSV cannot be parsed from this record on (e.g. an unterminated quote).", "load")
+FIELD_COUNT = rule("L006", "field-count", "error", "A record has more or fewer fields than the header; the record is not loaded.", "load")
+HEADER_MISSING = rule("L007", "header-missing-column", "error", "The header lacks a column the table requires.", "load")
+HEADER_UNKNOWN = rule("L008", "header-unknown-column", "error", "The header has a column the table does not define.", "load")
+HEADER_DUPLICATE = rule("L009", "header-duplicate-column", "error", "A column name appears twice in the header.", "load")
+BLANK_ROW = rule("L010", "blank-row", "warning", "An empty record (blank line or only separators) is ignored.", "load")
+CONFLICT_MARKER = rule("L011", "conflict-marker", "error", "A git merge-conflict marker is left in the file; resolve the conflict.", "load")
+EMPTY_FILE = rule("L012", "empty-file", "error", "The file is empty: not even a header.", "load")
+LINE_ENDINGS = rule("L013", "line-endings", "warning", "The file uses CR or CRLF line endings; the canonical form is LF.", "load")
+
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
+_MAX_REPEATS = 20  # per file and code: past this, one summary finding says how many more
+
+
+class UnreadableFile(Exception):
+    """The file cannot be opened at all (missing, a directory, no permission)."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+@dataclass
+class Table:
+    """One loaded table: string cells in canonical column order, and each row's physical line."""
+
+    spec: TableSpec
+    file: str
+    frame: pd.DataFrame
+    lines: list[int]
+    present: bool = True
+    header: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @classmethod
+    def empty(cls, spec: TableSpec, file: str, present: bool = False) -> "Table":
+        frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in spec.columns})
+        return cls(spec, file, frame, [], present)
+
+
+def _finding(r, file, line, message, column="", expected="", found="") -> Finding:
+    return Finding(r.code, r.name, r.severity, file, line, column, "", message, expected, found)
+
+
+def _line_of(data: bytes | str, offset: int) -> int:
+    return data.count(b"\n" if isinstance(data, bytes) else "\n", 0, offset) + 1
+
+
+def decode(data: bytes, file: str) -> tuple[str | None, list[Finding]]:
+    """Bytes to text, or the findings that say why not."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (len(data) > 1 and data[1:2] == b"\x00" and data[:1] != b"\x00"):
+        return None, [_finding(ENCODING, file, 1, "file is UTF-16; save it as UTF-8", expected="UTF-8", found="UTF-16")]
+    findings = []
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+        findings.append(_finding(BOM, file, 1, "file starts with a UTF-8 byte-order mark", expected="no BOM", found="BOM"))
+    if b"\x00" in data:
+        lines = sorted({_line_of(data, m.start()) for m in re.finditer(b"\x00", data)})
+        findings += [_finding(NUL, file, n, "line holds a NUL byte") for n in lines[:_MAX_REPEATS]]
+        return None, findings
+    try:
+        return data.decode("utf-8"), findings
+    except UnicodeDecodeError as e:
+        line = _line_of(data, e.start)
+        found = data[e.start:e.start + 4].hex(" ")
+        return None, findings + [_finding(ENCODING, file, line, f"invalid UTF-8 at byte {e.start}", expected="UTF-8", found=found)]
+
+
+def parse(text: str, spec: TableSpec, file: str) -> tuple[list[str], list[list[str]], list[int], list[Finding]]:
+    """Text to header, records and their start lines. Stops at the first unparseable record."""
+    findings: list[Finding] = []
+    markers = [_line_of(text, m.start()) for m in _CONFLICT.finditer(text)]
+    if markers:
+        return [], [], [], [_finding(CONFLICT_MARKER, file, n, "merge-conflict marker left in the file") for n in markers]
+    if "\r" in text:
+        findings.append(_finding(LINE_ENDINGS, file, _line_of(text, text.index("\r")), "CR line endings", expected="LF", found="CRLF" if "\r\n" in text else "CR"))
+
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    ragged = blank = 0
+    start = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            findings.append(_finding(CSV_SYNTAX, file, start, f"CSV syntax: {e}; nothing after this line is loaded"))
+            break
+        line, start = start, reader.line_num + 1
+        if header is None:
+            header = record
+            continue
+        if not any(record):
+            blank += 1
+            if blank <= _MAX_REPEATS:
+                findings.append(_finding(BLANK_ROW, file, line, "empty record ignored"))
+            continue
+        if len(record) != len(header):
+            ragged += 1
+            if ragged <= _MAX_REPEATS:
+                findings.append(_finding(FIELD_COUNT, file, line, f"record has {len(record)} fields, header has {len(header)}",
+                                         expected=str(len(header)), found=str(len(record))))
+            continue
+        rows.append(record)
+        lines.append(line)
+    for r, n in ((FIELD_COUNT, ragged), (BLANK_ROW, blank)):
+        if n > _MAX_REPEATS:
+            findings.append(_finding(r, file, None, f"{n - _MAX_REPEATS} more records like this are not listed"))
+    return header or [], rows, lines, findings
+
+
+def check_header(header: list[str], spec: TableSpec, file: str) -> list[Finding]:
+    findings = []
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            findings.append(_finding(HEADER_DUPLICATE, file, 1, f"column {name!r} appears twice", column=name, found=name))
+        seen.add(name)
+    missing = [c for c in spec.columns if c not in seen]
+    for name in dict.fromkeys(header):
+        if name not in spec.columns:
+            near = difflib.get_close_matches(name.strip().lower(), missing, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            findings.append(_finding(HEADER_UNKNOWN, file, 1, f"unknown column {name!r}{hint}", column=name,
+                                     expected=near[0] if near else "", found=name))
+    for name in missing:
+        findings.append(_finding(HEADER_MISSING, file, 1, f"missing column {name!r}", column=name, expected=name))
+    return findings
+
+
+def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Table, list[Finding]]:
+    """Load one table. Rows that cannot be trusted are reported and left out, never guessed at."""
+    file = file or str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        if spec.optional:
+            return Table.empty(spec, file), []
+        raise UnreadableFile(_finding(FILE_MISSING, file, None, f"{spec.name} file not found"))
+    except OSError as e:
+        raise UnreadableFile(_finding(FILE_MISSING, file, None, f"cannot read {spec.name} file: {e.strerror or e}"))
+
+    if not data.strip():
+        return Table.empty(spec, file, present=True), [_finding(EMPTY_FILE, file, 1, "file is empty; expected a header: " + ",".join(spec.columns))]
+    text, findings = decode(data, file)
+    if text is None:
+        return Table.empty(spec, file, present=True), findings
+    header, rows, lines, parse_findings = parse(text, spec, file)
+    findings += parse_findings
+    if not header:
+        return Table.empty(spec, file, present=True), findings
+    header_findings = check_header(header, spec, file)
+    findings += header_findings
+    if any(f.code == HEADER_DUPLICATE.code for f in header_findings):
+        return Table.empty(spec, file, present=True), findings  # columns cannot be told apart
+
+    frame = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame({c: pd.Series([], dtype="str") for c in header})
+    for c in spec.columns:
+        if c not in frame.columns:
+            frame[c] = pd.Series([""] * len(frame), dtype="str")
+    frame = frame[list(spec.columns)].reset_index(drop=True)
+    return Table(spec, file, frame, lines, True, header), findings

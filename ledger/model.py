@@ -1,0 +1,87 @@
+"""A loaded ledger: its tables, and the typed view of claim values the checks compute with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .layout import Layout
+from .intervals import Interval
+from .load import Table
+
+_VALUE = r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?:e(?P<exp>\d+))?$"
+
+
+def value_intervals(values: pd.Series) -> pd.DataFrame:
+    """Canonical value strings -> number and rounding interval, vectorised.
+
+    A value whose last printed digit sits at 10^q stands for [v - 0.5*10^q, v + 0.5*10^q]:
+    `52.30` is [52.295, 52.305], `52.6e3` is [52550, 52650]. Malformed values give NaN.
+    """
+    parts = values.astype("str").str.extract(_VALUE)
+    ok = parts["int"].notna()
+    frac_len = parts["frac"].fillna("").str.len()
+    exp = pd.to_numeric(parts["exp"], errors="coerce").fillna(0)
+    q = (exp - frac_len).where(ok)
+    num = pd.to_numeric(values.where(ok), errors="coerce").astype("float64")
+    half = 0.5 * np.power(10.0, q.astype("float64"))
+    return pd.DataFrame({"num": num, "q": q.astype("float64"), "lo": num - half, "hi": num + half}, index=values.index)
+
+
+ABOUT_SLACK = 0.05  # "about 50%" is read as 50% +/- 5% of the value, on top of its rounding
+
+
+def qualifier_bounds(v: pd.DataFrame, qualifier: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """What the value bounds once the qualifier is read: `up_to` x is at most x, `at_least` x is at
+    least x, `about` x widens by ABOUT_SLACK; `exact` and `average` keep the rounding interval."""
+    lo, hi = v["lo"].copy(), v["hi"].copy()
+    q = qualifier.to_numpy()
+    lo[q == "up_to"] = -np.inf
+    hi[q == "at_least"] = np.inf
+    about = q == "about"
+    slack = (v["num"].abs() * ABOUT_SLACK)[about]
+    lo[about] -= slack
+    hi[about] += slack
+    return lo, hi
+
+
+@dataclass
+class Ledger:
+    layout: Layout
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name].frame
+
+    @property
+    def claims(self) -> pd.DataFrame:
+        return self.tables["claims"].frame
+
+    @cached_property
+    def values(self) -> pd.DataFrame:
+        """num, q, lo, hi for every claim (NaN where the value is malformed), and blo, bhi: the bounds
+        once the qualifier is read (see qualifier_bounds)."""
+        v = value_intervals(self.claims["value"])
+        v["blo"], v["bhi"] = qualifier_bounds(v, self.claims["qualifier"])
+        return v
+
+    def interval(self, row: int) -> Interval:
+        v = self.values
+        return Interval(float(v["blo"].iat[row]), float(v["bhi"].iat[row]))
+
+    @cached_property
+    def rows_by_id(self) -> dict[str, int]:
+        return {cid: i for i, cid in enumerate(self.claims["claim_id"])}
+
+    @cached_property
+    def abstracts(self) -> dict[str, str]:
+        papers = self["papers"]
+        return dict(zip(papers["paper_id"], papers["abstract"]))
+
+    @cached_property
+    def metrics(self) -> dict[str, dict]:
+        m = self["metrics"]
+        return {r.metric: {"direction": r.direction, "units": set(r.units.split())} for r in m.itertuples()}

@@ -1,0 +1,87 @@
+"""The catalogue of rules: every finding code, who raises it, and the checks that run on a loaded ledger.
+
+Codes are stable: never renumber or reuse one (retired codes are listed in RETIRED).
+Families: L0xx file and CSV structure, L1xx schema, L2xx provenance, L3xx ranges,
+L4xx arithmetic (intervals, implied values, relations, granularity), L5xx cross-claim, L6xx waivers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from .findings import Severity
+
+if TYPE_CHECKING:
+    from .model import Ledger
+
+RETIRED: dict[str, str] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A check's raw result: a row of one table (positional index) and what is wrong with it."""
+
+    row: int | None
+    column: str
+    message: str
+    expected: str = ""
+    found: str = ""
+    table: str = "claims"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    stage: str  # "load", "schema", "check", "waiver"
+    func: Callable[["Ledger"], Iterable[Hit]] | None = None
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _register(r: Rule) -> Rule:
+    if r.code in RULES or r.code in RETIRED:
+        raise ValueError(f"rule code {r.code} is registered twice or retired")
+    if any(other.name == r.name for other in RULES.values()):
+        raise ValueError(f"rule name {r.name} is registered twice")
+    RULES[r.code] = r
+    return r
+
+
+def rule(code: str, name: str, severity: Severity | str, summary: str, stage: str) -> Rule:
+    """Declare a rule raised by the loader or the schema (no function of its own)."""
+    return _register(Rule(code, name, Severity(severity), summary, stage))
+
+
+def check(code: str, name: str, severity: Severity | str = Severity.ERROR):
+    """Register a consistency check: a pure function from a loaded ledger to hits.
+
+    The first line of the docstring is the rule's one-line summary in the catalogue.
+    """
+
+    def decorate(func: Callable[["Ledger"], Iterator[Hit]]):
+        summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
+        if not summary:
+            raise ValueError(f"check {code} needs a docstring: its first line is the rule")
+        func.rule = _register(Rule(code, name, Severity(severity), summary, "check", func))
+        return func
+
+    return decorate
+
+
+def checks() -> list[Rule]:
+    """Every registered check, in code order (importing the validators registers them)."""
+    from . import validators  # noqa: F401  (import registers the checks)
+
+    return [r for code, r in sorted(RULES.items()) if r.func is not None]
+
+
+def catalogue() -> list[Rule]:
+    """Every rule of every stage, in code order."""
+    from . import engine, validators, waivers  # noqa: F401  (importing declares the rules)
+
+    return [RULES[c] for c in sorted(RULES)]

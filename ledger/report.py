@@ -1,0 +1,83 @@
+"""Renderers: findings in, text out. They decide nothing; the engine already did."""
+
+from __future__ import annotations
+
+import json
+
+from .findings import Finding, Severity
+
+GITHUB_ANNOTATION_LIMIT = 10  # GitHub shows at most 10 annotations per severity and step
+
+
+def location(f: Finding) -> str:
+    return f"{f.file}:{f.line}" if f.line is not None else f.file
+
+
+def text_line(f: Finding) -> str:
+    where = " ".join(x for x in (f.claim_id, f.column) if x)
+    bracket = f" [{where}]" if where else ""
+    return f"{location(f)}: {f.code} {f.check}{bracket} {f.message}"
+
+
+def summary_line(summary: dict) -> str:
+    verdict = "FAILED" if summary.get("error") else "ok"
+    waived = f", {summary['waived']} waived" if summary.get("waived") else ""
+    return (f"{verdict}: {summary['claims']} claims, {summary['papers']} papers; "
+            f"{summary['error']} errors, {summary['warning']} warnings, {summary['notice']} notices{waived}")
+
+
+def render_text(findings: list[Finding], summary: dict) -> str:
+    return "\n".join([*(text_line(f) for f in findings), summary_line(summary)]) + "\n"
+
+
+def render_json(findings: list[Finding], summary: dict) -> str:
+    return json.dumps({"findings": [f.to_dict() for f in findings], "summary": summary}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _md_cell(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def render_markdown(findings: list[Finding], summary: dict) -> str:
+    out = [f"**ledger validate** — {summary_line(summary)}", ""]
+    if findings:
+        out += ["| severity | location | code | claim | column | message |", "|---|---|---|---|---|---|"]
+        for f in findings:
+            out.append("| " + " | ".join(_md_cell(x) for x in (
+                f.severity.value, location(f), f"{f.code} {f.check}", f.claim_id, f.column, f.message)) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(s: str) -> str:
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(f: Finding) -> str:
+    kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "notice"}[f.severity]
+    props = [f"file={_escape_property(f.file)}"]
+    if f.line is not None:
+        props.append(f"line={f.line}")
+    props.append(f"title={_escape_property(f'{f.code} {f.check}')}")
+    where = " ".join(x for x in (f.claim_id, f.column) if x)
+    msg = f"{where}: {f.message}" if where else f.message
+    return f"::{kind} {','.join(props)}::{_escape_data(msg)}"
+
+
+def render_github(findings: list[Finding], summary: dict) -> str:
+    """Workflow commands for the first findings of each severity, then the plain text of all of them."""
+    out, shown = [], {s: 0 for s in Severity}
+    for f in findings:
+        if shown[f.severity] < GITHUB_ANNOTATION_LIMIT:
+            out.append(github_command(f))
+        shown[f.severity] += 1
+    hidden = sum(max(0, n - GITHUB_ANNOTATION_LIMIT) for n in shown.values())
+    if hidden:
+        out.append(f"::notice title=ledger validate::{hidden} more findings are not annotated; see the job summary or the text below")
+    return "\n".join(out) + ("\n" if out else "") + render_text(findings, summary)
+
+
+RENDERERS = {"text": render_text, "json": render_json, "github": render_github, "markdown": render_markdown}

@@ -1,0 +1,26 @@
+"""Text normalisation for matching quotes against their source.
+
+A quote matches its abstract when it is a substring after both go through `normalise`:
+Unicode NFKC (ligatures such as "ﬁ" become "fi", full-width digits become ASCII), soft hyphens and
+zero-width characters removed, typographic quotes and apostrophes made ASCII, Unicode minus signs and
+dashes used as minus made "-", and every run of white space (including non-breaking and thin spaces)
+made one space. Nothing else is folded: case, digits and punctuation must match as printed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DROP = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_FOLD = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-",
+})
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_DROP).translate(_FOLD)
+    return _SPACE.sub(" ", text).strip()

@@ -1,0 +1,43 @@
+"""Accepted findings. A reviewer waives a (code, claim_id) pair with a reason in waivers.csv;
+a waiver that no longer matches any finding is itself reported, so waivers cannot outlive their cause."""
+
+from __future__ import annotations
+
+from .findings import Finding
+from .model import Ledger
+from .registry import RULES, rule
+
+UNMATCHED = rule("L601", "waiver-unmatched", "warning", "A waiver matches no finding any more; remove it.", "waiver")
+UNKNOWN_CODE = rule("L602", "waiver-unknown-code", "error", "A waiver names a code that is not in the catalogue, or one that cannot be waived.", "waiver")
+
+# Structural problems cannot be waived: a file that does not load would make every other check lie.
+UNWAIVABLE_STAGES = ("load",)
+
+
+def apply_waivers(findings: list[Finding], ledger: Ledger) -> tuple[list[Finding], int]:
+    table = ledger.tables["waivers"]
+    if not len(table):
+        return findings, 0
+    waivers: dict[tuple[str, str], int] = {}
+    out: list[Finding] = []
+    for row, (code, claim_id) in enumerate(zip(table.frame["code"], table.frame["claim_id"])):
+        r = RULES.get(code)
+        if r is None or r.stage in UNWAIVABLE_STAGES or r.code.startswith("L6"):
+            out.append(Finding(UNKNOWN_CODE.code, UNKNOWN_CODE.name, UNKNOWN_CODE.severity, table.file, table.lines[row],
+                               "code", claim_id, f"{code!r} cannot be waived", "a check code from docs/checks.md", code))
+            continue
+        waivers[(code, claim_id)] = row
+    used: set[tuple[str, str]] = set()
+    waived = 0
+    for f in findings:
+        key = (f.code, f.claim_id)
+        if key in waivers and f.claim_id:
+            used.add(key)
+            waived += 1
+        else:
+            out.append(f)
+    for key, row in waivers.items():
+        if key not in used:
+            out.append(Finding(UNMATCHED.code, UNMATCHED.name, UNMATCHED.severity, table.file, table.lines[row], "code",
+                               key[1], f"waiver for {key[0]} on {key[1]!r} matches no finding", "", key[0]))
+    return out, waived

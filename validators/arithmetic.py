@@ -1,0 +1,147 @@
+"""L4xx: arithmetic between claims: implied values, explicit relations, reachable accuracies.
+
+All of it runs on rounding intervals (ledger/intervals.py): two numbers agree when their intervals meet.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterator
+
+import numpy as np
+
+from ..derive import derivations, recorded_matches
+from ..formula import FormulaError, holds, parse_relation, refs
+from ..intervals import Interval
+from ..registry import Hit, check
+from ..units import UNITS
+
+
+def _quote(ledger, row: int) -> str:
+    c = ledger.claims
+    return f'{c["claim_id"].iat[row]} ("{c["quote"].iat[row]}")'
+
+
+@check("L401", "implied-out-of-range")
+def implied_out_of_range(ledger) -> Iterator[Hit]:
+    """A value implied by two claims (a level and a ratio, points or relative change) lies in its unit's range."""
+    d = derivations(ledger)
+    for r in d.itertuples():
+        u = UNITS[r.unit]
+        below = u.minimum is not None and (r.hi < u.minimum or (u.open_min and r.hi <= u.minimum))
+        above = u.maximum is not None and r.lo > u.maximum
+        if below or above:
+            yield Hit(int(r.via), "value", f"implies {r.metric} of {r.target} = {Interval(r.lo, r.hi)} {r.unit}, outside its range "
+                      f"(from {r.how}; {_quote(ledger, int(r.source))})", f"{r.unit} within its range", str(Interval(r.lo, r.hi)))
+
+
+@check("L402", "implied-conflict")
+def implied_conflict(ledger) -> Iterator[Hit]:
+    """A value implied by two claims agrees, within rounding, with a claim that records the same quantity."""
+    d = derivations(ledger)
+    if d.empty:
+        return
+    m = recorded_matches(ledger, d)
+    disjoint = (m["lo"].astype(float) > m["hi_r"]) | (m["hi"].astype(float) < m["lo_r"])
+    seen: set[frozenset] = set()
+    for r in m[disjoint.to_numpy()].itertuples():
+        rows = frozenset({int(r.source), int(r.via), int(r.row)})
+        if rows in seen:
+            continue  # the same three claims seen from the other side
+        seen.add(rows)
+        implied = Interval(float(r.lo), float(r.hi))
+        yield Hit(int(r.via), "value",
+                  f"implies {r.metric} of {r.target} = {implied} (from {r.how}), but {_quote(ledger, int(r.row))} records "
+                  f"{r.value} = {Interval(r.lo_r, r.hi_r)}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}",
+                  str(implied), r.value)
+
+
+def _relations(ledger):
+    """(row, relation_id, parsed relation or FormulaError) for each row of relations.csv."""
+    t = ledger.tables["relations"].frame
+    for row, (rid, formula) in enumerate(zip(t["relation_id"], t["formula"])):
+        if not formula:
+            continue
+        try:
+            yield row, rid, parse_relation(formula)
+        except FormulaError as e:
+            yield row, rid, e
+
+
+@check("L403", "relation-violated")
+def relation_violated(ledger) -> Iterator[Hit]:
+    """A relation of relations.csv (e.g. {a} + {b} == {c}) holds for some values inside the claims' rounding intervals."""
+    ids = ledger.rows_by_id
+    for row, rid, rel in _relations(ledger):
+        if isinstance(rel, FormulaError) or any(ref not in ids for ref in refs(rel)):
+            continue  # reported by relation-invalid
+        env = {ref: ledger.interval(ids[ref]) for ref in refs(rel)}
+        if any(math.isnan(i.lo) or math.isnan(i.hi) for i in env.values()):
+            continue
+        try:
+            ok, left, right = holds(rel, env)
+        except ZeroDivisionError:
+            continue
+        if not ok:
+            yield Hit(row, "formula", f"relation {rid} fails: left side is {left}, right side is {right}", "sides that meet",
+                      f"{left} vs {right}", table="relations")
+
+
+@check("L405", "relation-invalid")
+def relation_invalid(ledger) -> Iterator[Hit]:
+    """A relation parses (numbers, {claim_id}, + - * / ( ), one comparison) and names only existing claims."""
+    ids = ledger.rows_by_id
+    for row, rid, rel in _relations(ledger):
+        if isinstance(rel, FormulaError):
+            yield Hit(row, "formula", f"relation {rid} does not parse: {rel}", "a formula like {a} + {b} == {c}", "", table="relations")
+            continue
+        missing = [ref for ref in refs(rel) if ref not in ids]
+        if missing:
+            yield Hit(row, "formula", f"relation {rid} names unknown claims: {', '.join(missing)}", "existing claim_ids",
+                      ", ".join(missing), table="relations")
+            continue
+        try:
+            holds(rel, {ref: ledger.interval(ids[ref]) for ref in refs(rel)})
+        except ZeroDivisionError as e:
+            yield Hit(row, "formula", f"relation {rid}: {e}", "a divisor that cannot be 0", "", table="relations")
+
+
+def _benchmarks(ledger) -> dict[str, tuple[int, set[str], int]]:
+    t = ledger.tables["benchmarks"].frame
+    out = {}
+    for row, (name, size, metrics) in enumerate(zip(t["benchmark"], t["size"], t["metrics"])):
+        if size.isdigit() and int(size) > 0:
+            out[name] = (int(size), set(metrics.split()), row)
+    return out
+
+
+@check("L404", "accuracy-not-reachable")
+def accuracy_not_reachable(ledger) -> Iterator[Hit]:
+    """A percent level on a benchmark of known size N is k/N for some whole k, within rounding (GRIM)."""
+    bench = _benchmarks(ledger)
+    if not bench:
+        return
+    c, v = ledger.claims, ledger.values
+    for row in np.flatnonzero((c["unit"] == "percent").to_numpy() & (c["qualifier"] == "exact").to_numpy() & v["num"].notna().to_numpy()):
+        parts = [p.strip() for p in c["context"].iat[row].split(";")]
+        for name in parts:
+            if name in bench and c["metric"].iat[row] in bench[name][1]:
+                n = bench[name][0]
+                lo, hi = v["lo"].iat[row], v["hi"].iat[row]
+                k_lo, k_hi = math.ceil(lo * n / 100 - 1e-9), math.floor(hi * n / 100 + 1e-9)
+                if k_lo > k_hi:
+                    near = ", ".join(f"{k}/{n} = {100 * k / n:.4g}%" for k in (k_hi, k_lo))
+                    yield Hit(int(row), "value", f"{c['value'].iat[row]}% is not k/{n} for any whole k on {name} ({near})",
+                              f"k/{n}", c["value"].iat[row])
+
+
+@check("L406", "benchmark-size-mismatch")
+def benchmark_size_mismatch(ledger) -> Iterator[Hit]:
+    """A benchmark size in vocab/benchmarks.csv whose source is a claim_id agrees with that claim's value."""
+    t, ids = ledger.tables["benchmarks"].frame, ledger.rows_by_id
+    for row, (name, size, source) in enumerate(zip(t["benchmark"], t["size"], t["source"])):
+        if source in ids and size.isdigit():
+            claimed = ledger.interval(ids[source])
+            if not claimed.meets(Interval.point(float(size))):
+                yield Hit(row, "size", f"{name} has size {size}, but claim {source} says {ledger.claims['value'].iat[ids[source]]}",
+                          ledger.claims["value"].iat[ids[source]], size, table="benchmarks")

@@ -1,0 +1,91 @@
+"""L5xx: claims against each other: conflicting values, duplicate rows, second spellings of an entity."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Iterator
+
+import numpy as np
+
+from ..registry import Hit, check
+
+QUANTITY = ["subject", "metric", "context", "unit", "baseline", "qualifier"]
+ROW = ["paper_id", "subject", "metric", "value", "unit", "baseline", "context", "qualifier", "quote"]
+
+
+@check("L501", "value-conflict")
+def value_conflict(ledger) -> Iterator[Hit]:
+    """Claims of one quantity (subject, metric, context, unit, baseline, qualifier) agree within rounding."""
+    c, v = ledger.claims, ledger.values
+    frame = c[QUANTITY].assign(lo=v["lo"].to_numpy(), hi=v["hi"].to_numpy(), row=np.arange(len(c)))
+    frame = frame[v["num"].notna().to_numpy()]
+    dup = frame[frame.duplicated(QUANTITY, keep=False)]
+    for _, g in dup.groupby(QUANTITY, sort=False):
+        first = g.iloc[0]
+        for r in g.iloc[1:].itertuples():
+            if r.lo > first["hi"] or r.hi < first["lo"]:
+                fr = int(first["row"])
+                yield Hit(int(r.row), "value", f"{c['value'].iat[r.row]} conflicts with {c['value'].iat[fr]} of "
+                          f"{c['claim_id'].iat[fr]} for the same quantity; quotes: \"{c['quote'].iat[r.row]}\" vs \"{c['quote'].iat[fr]}\"",
+                          c["value"].iat[fr], c["value"].iat[r.row])
+
+
+@check("L502", "duplicate-claim")
+def duplicate_claim(ledger) -> Iterator[Hit]:
+    """No two rows record the same claim (same paper, quantity, value and quote) under different ids."""
+    c = ledger.claims
+    dup = c.duplicated(ROW, keep="first").to_numpy()
+    if not dup.any():
+        return
+    first_row = {}
+    for row, key in enumerate(c[ROW].itertuples(index=False, name=None)):
+        first_row.setdefault(key, row)
+        if dup[row]:
+            orig = first_row[key]
+            yield Hit(row, "claim_id", f"same claim as {c['claim_id'].iat[orig]} (line {ledger.tables['claims'].lines[orig]})",
+                      "one row per claim", c["claim_id"].iat[orig])
+
+
+def _fold(name: str) -> str:
+    """The spelling-insensitive form of a name: NFKC, case-folded, without spaces, hyphens and dots."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def _entity_index(ledger):
+    t = ledger.tables["entities"].frame
+    canonical = set(t["entity"])
+    spelling = {}
+    for entity, aliases in zip(t["entity"], t["aliases"]):
+        for alias in [a.strip() for a in aliases.split("|") if a.strip()] + [entity]:
+            spelling.setdefault(alias, entity)
+            spelling.setdefault(_fold(alias), entity)
+    return canonical, spelling
+
+
+@check("L503", "entity-second-spelling", "warning")
+def entity_second_spelling(ledger) -> Iterator[Hit]:
+    """A subject or baseline uses the one spelling of vocab/entities.csv, not an alias or a variant of it."""
+    if not len(ledger.tables["entities"]):
+        return
+    canonical, spelling = _entity_index(ledger)
+    c = ledger.claims
+    for column in ("subject", "baseline"):
+        for row, name in enumerate(c[column]):
+            if name and name not in canonical:
+                known = spelling.get(name) or spelling.get(_fold(name))
+                if known:
+                    yield Hit(row, column, f"{name!r} is a second spelling of {known!r}", known, name)
+
+
+@check("L504", "entity-unknown", "warning")
+def entity_unknown(ledger) -> Iterator[Hit]:
+    """A subject or baseline is listed in vocab/entities.csv, so that every spelling can be checked."""
+    if not len(ledger.tables["entities"]):
+        return
+    canonical, spelling = _entity_index(ledger)
+    c = ledger.claims
+    for column in ("subject", "baseline"):
+        for row, name in enumerate(c[column]):
+            if name and name not in canonical and not (spelling.get(name) or spelling.get(_fold(name))):
+                yield Hit(row, column, f"{name!r} is not in vocab/entities.csv", "a listed entity", name)

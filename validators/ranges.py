@@ -1,0 +1,41 @@
+"""L3xx: values a unit cannot take. Vectorised over the claims table."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from ..registry import Hit, check
+from ..units import UNITS
+
+
+def _range_text(u) -> str:
+    lo = "-inf" if u.minimum is None else f"{u.minimum:g}"
+    hi = "inf" if u.maximum is None else f"{u.maximum:g}"
+    return f"{'(' if u.open_min else '['}{lo}, {hi}]"
+
+
+@check("L301", "value-out-of-range")
+def value_out_of_range(ledger) -> Iterator[Hit]:
+    """A value lies in its unit's range: percent levels in [0, 100], ratios > 0, a reduction above -100%, sizes >= 0."""
+    claims, num = ledger.claims, ledger.values["num"]
+    for name, u in UNITS.items():
+        mask = claims["unit"].eq(name).to_numpy()
+        bad = np.zeros(len(claims), dtype=bool)
+        if u.minimum is not None:
+            bad |= (num <= u.minimum).to_numpy() if u.open_min else (num < u.minimum).to_numpy()
+        if u.maximum is not None:
+            bad |= (num > u.maximum).to_numpy()
+        for row in np.flatnonzero(mask & bad):
+            yield Hit(int(row), "value", f"{claims['value'].iat[row]} is outside the range of {name}", _range_text(u), claims["value"].iat[row])
+
+
+@check("L302", "size-not-integer")
+def size_not_integer(ledger) -> Iterator[Hit]:
+    """Counts, parameters and tokens are whole numbers once the exponent is expanded (52.6e3 is, 2.5 is not)."""
+    claims, num = ledger.claims, ledger.values["num"]
+    integer_units = [n for n, u in UNITS.items() if u.integer]
+    bad = claims["unit"].isin(integer_units).to_numpy() & (num.notna() & (num % 1 != 0)).to_numpy()
+    for row in np.flatnonzero(bad):
+        yield Hit(int(row), "value", f"{claims['value'].iat[row]} {claims['unit'].iat[row]} is not a whole number", "a whole number", claims["value"].iat[row])
