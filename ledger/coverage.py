@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .numbers import Mention, canonical, read_numbers
+from .text import normalise
 
 __all__ = ["NumberUse", "number_uses", "uncovered", "unused_skips"]
 
@@ -31,6 +32,11 @@ class NumberUse:
 def _text(row: dict, key: str) -> str:
     value = row.get(key)
     return value if isinstance(value, str) else ""
+
+
+def _norm(row: dict, key: str) -> str:
+    """Abstracts, quotes and contexts are compared as the provenance check compares them (ledger/text.py)."""
+    return normalise(_text(row, key))
 
 
 def _occurrences(haystack: str, needle: str) -> list[int]:
@@ -56,7 +62,7 @@ def _skip_names(abstract: str, m: Mention, skip: dict) -> bool:
     number = _text(skip, "number").strip()
     if not number or canonical(number) != m.value or not abstract.startswith(number, m.start):
         return False
-    context = _text(skip, "context")
+    context = _norm(skip, "context")
     return any(p <= m.start and m.start + len(number) <= p + len(context) for p in _occurrences(abstract, context))
 
 
@@ -72,12 +78,12 @@ def number_uses(papers: list[dict], claims: list[dict], skips: list[dict]) -> li
     claims_of, skips_of = _by_paper(claims), _by_paper(skips)
     uses: list[NumberUse] = []
     for paper in papers:
-        pid, abstract = _text(paper, "paper_id"), _text(paper, "abstract")
+        pid, abstract = _text(paper, "paper_id"), _norm(paper, "abstract")
         # A quote may occur more than once in the abstract: each occurrence states the numbers inside it.
         stated = [
             (_text(c, "claim_id"), _number(_text(c, "value")), [(p, p + len(q)) for p in _occurrences(abstract, q)])
             for c in claims_of.get(pid, [])
-            for q in [_text(c, "quote")]
+            for q in [_norm(c, "quote")]
         ]
         for m in read_numbers(abstract):
             v = Decimal(m.value)
@@ -101,7 +107,7 @@ def uncovered(uses: list[NumberUse]) -> list[NumberUse]:
 
 def unused_skips(papers: list[dict], skips: list[dict]) -> list[dict]:
     """Skip rows that name no token: unknown paper, context not in the abstract, or number not inside it (stale)."""
-    abstracts = {_text(p, "paper_id"): _text(p, "abstract") for p in papers}
+    abstracts = {_text(p, "paper_id"): _norm(p, "abstract") for p in papers}
     mentions = {pid: read_numbers(a) for pid, a in abstracts.items()}
     stale = []
     for skip in skips:

@@ -1,0 +1,57 @@
+"""The bundled ledger itself: it loads, it is clean, and every number of every abstract is accounted for."""
+
+from __future__ import annotations
+
+import csv
+
+from conftest import REPO
+from ledger import Layout
+from ledger.coverage import number_uses, uncovered, unused_skips
+from ledger.engine import load, validate
+
+
+def test_bundled_ledger_has_no_findings():
+    result = validate(Layout.find(root=REPO))
+    assert [f for f in result.findings] == []
+    assert len(result.ledger.claims) > 50  # the seed ledger, not an empty file that trivially passes
+
+
+def test_all_seed_papers_are_in_papers_csv():
+    seeds = REPO.parent / "shared" / "seeds" / "papers.csv"
+    ledger, _ = load(Layout.find(root=REPO))
+    papers = ledger["papers"]
+    assert len(papers) == 20
+    if seeds.exists():  # ../shared sits beside the checkout in development and CI
+        with open(seeds, newline="", encoding="utf-8") as fh:
+            expected = {r["arxiv_id"]: r for r in csv.DictReader(fh)}
+        assert set(papers["paper_id"]) == set(expected)
+        for pid, year, title in zip(papers["paper_id"], papers["year"], papers["title"]):
+            assert (year, title) == (expected[pid]["year"], expected[pid]["title"])
+
+
+def test_abstracts_are_verbatim_from_the_seed_page():
+    seed = REPO.parent / "shared" / "seeds" / "000_a5d6ea04aae14732.txt"
+    if not seed.exists():
+        return
+    text = seed.read_text(encoding="utf-8") + "\n"
+    ledger, _ = load(Layout.find(root=REPO))
+    for abstract in ledger["papers"]["abstract"]:
+        assert "\n" + abstract + "\n" in text
+
+
+def test_every_number_of_every_abstract_is_a_claim_or_skipped():
+    ledger, _ = load(Layout.find(root=REPO))
+    uses = number_uses(ledger["papers"].to_dict("records"), ledger.claims.to_dict("records"), ledger["skips"].to_dict("records"))
+    assert len(uses) > 100
+    missing = [f"{u.paper_id} {u.printed!r} at {u.start}" for u in uncovered(uses)]
+    assert missing == []
+    assert unused_skips(ledger["papers"].to_dict("records"), ledger["skips"].to_dict("records")) == []
+
+
+def test_every_paper_has_claims_or_a_reason():
+    """A paper without claims must have every number of its abstract skipped with a reason (or print none)."""
+    ledger, _ = load(Layout.find(root=REPO))
+    with_claims = set(ledger.claims["paper_id"])
+    uses = number_uses(ledger["papers"].to_dict("records"), ledger.claims.to_dict("records"), ledger["skips"].to_dict("records"))
+    for pid in set(ledger["papers"]["paper_id"]) - with_claims:
+        assert all(u.skipped_by for u in uses if u.paper_id == pid)
