@@ -12,6 +12,7 @@ from .model import Ledger
 from .registry import Hit, Rule, checks, rule
 from .schema import validate_table
 
+NO_VOCABULARY = rule("L014", "vocabulary-missing", "warning", "The ledger has no vocab/metrics.csv, so metrics and their units are not checked.", "load")
 CHECK_ERROR = rule("L000", "check-error", "error", "A check could not run on this ledger (a bug or a bad side table); the message says why.", "check")
 
 
@@ -40,6 +41,10 @@ def load(layout: Layout) -> tuple[Ledger, list[Finding]]:
         table, found = read_table(layout.paths[spec.name], spec, layout.display(spec.name))
         ledger.tables[spec.name] = table
         findings += found
+    if not ledger.tables["metrics"].present:
+        r = NO_VOCABULARY
+        findings.append(Finding(r.code, r.name, r.severity, layout.display("metrics"), None, "", "",
+                                "no metric vocabulary: metrics and units are not checked", "vocab/metrics.csv", ""))
     return ledger, findings
 
 

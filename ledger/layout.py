@@ -35,7 +35,7 @@ PAPERS = TableSpec(
 )
 METRICS = TableSpec(
     "metrics", "vocab/metrics.csv", ("metric", "direction", "units", "description"),
-    key="metric", required=("metric", "direction", "units"),
+    key="metric", required=("metric", "direction", "units"), optional=True,
 )
 ENTITIES = TableSpec(
     "entities", "vocab/entities.csv", ("entity", "kind", "aliases"),

@@ -44,9 +44,12 @@ def test_validate_missing_claims_file_exits_2(ledger_dir):
     assert "claims.csv: L001 file-missing" in r.output
 
 
-def test_validate_missing_metrics_vocabulary_exits_2(ledger_dir):
+def test_validate_without_metric_vocabulary_warns(ledger_dir):
     (ledger_dir / "vocab" / "metrics.csv").unlink()
-    assert run("validate").exit_code == 2
+    r = run("validate")
+    assert r.exit_code == 0
+    assert "vocab/metrics.csv: L014 vocabulary-missing" in r.output
+    assert run("validate", "--strict").exit_code == 1
 
 
 def test_validate_explicit_paths(ledger_dir, tmp_path):
