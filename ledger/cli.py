@@ -70,6 +70,48 @@ def checks_cmd(markdown):
             click.echo(f"{r.code} {r.name:28} {r.severity.value:8} {r.summary}")
 
 
+@main.command("fmt")
+@click.option("--check", is_flag=True, help="Change nothing; list the files that would be rewritten and exit 1 if any.")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def fmt_cmd(check, paths):
+    """Rewrite the ledger's CSV files in canonical form (column order, sorted rows, LF, minimal quoting).
+
+    PATHS default to every table of the ledger in the current folder. Values are never changed; a file
+    that does not load cleanly is refused and its findings printed; writes are atomic."""
+    from .fmt import exit_code, format_paths, render_results
+
+    try:
+        results = format_paths(paths or None, check=check)
+    except ValueError as e:
+        raise click.UsageError(str(e))
+    click.echo(render_results(results, check), nl=False)
+    sys.exit(exit_code(results, check))
+
+
+@main.command("diff")
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", help="Output format.")
+@click.option("--exit-code", "want_exit_code", is_flag=True, help="Exit 1 when the ledgers differ.")
+def diff_cmd(base, head, fmt, want_exit_code):
+    """Semantic diff keyed by claim_id: claims and papers added, removed, changed, and findings that appear or disappear.
+
+    BASE and HEAD are git revisions (default: the merge base with the default branch, against the
+    working tree) or two ledger folders."""
+    from .diff import RENDERERS, DiffError, render_markdown, resolve_diff
+
+    try:
+        d = resolve_diff(base, head)
+    except DiffError as e:
+        click.echo(f"ledger diff: {e}", err=True)
+        sys.exit(2)
+    click.echo(RENDERERS[fmt](d), nl=False)
+    if os.environ.get("GITHUB_STEP_SUMMARY") and os.environ.get("GITHUB_ACTIONS") == "true":
+        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
+            fh.write(render_markdown(d))
+    sys.exit(1 if want_exit_code and not d.empty else 0)
+
+
 def _load_or_exit(claims, papers):
     """Load the ledger for commands that read it; an unopenable file exits 2 with its finding."""
     from .engine import UnreadableFile, load

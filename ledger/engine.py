@@ -52,7 +52,7 @@ def schema_findings(ledger: Ledger) -> list[Finding]:
     known = {}
     for name, key in (("papers", "paper_id"), ("metrics", "metric")):
         t = ledger.tables[name]
-        if t.present and len(t):
+        if t.present and key in t.header:  # a header-only table knows no keys: every reference is unknown
             known[name] = set(t.frame[key])
     out = []
     for table in ledger.tables.values():

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 _EPS = 1e-9  # relative slack for binary floating point at interval edges (52.295 is not exact in binary)
 
 
@@ -31,8 +33,7 @@ class Interval:
         return (self.lo + self.hi) / 2
 
     def meets(self, other: "Interval") -> bool:
-        slack = _EPS * max(1.0, abs(self.lo), abs(self.hi), abs(other.lo), abs(other.hi))
-        return self.lo <= other.hi + slack and other.lo <= self.hi + slack
+        return not bool(disjoint(self.lo, self.hi, other.lo, other.hi))
 
     def __add__(self, o: "Interval") -> "Interval":
         return Interval(self.lo + o.lo, self.hi + o.hi)
@@ -55,6 +56,25 @@ class Interval:
 
     def __str__(self) -> str:
         return f"[{_fmt(self.lo)}, {_fmt(self.hi)}]"
+
+
+def slack(*bounds):
+    """The tolerance at interval edges: relative to the largest finite bound, at least _EPS."""
+    with np.errstate(invalid="ignore"):
+        finite = [np.where(np.isfinite(b), np.abs(b), 0.0) for b in bounds]
+    return _EPS * np.maximum(1.0, np.maximum.reduce(finite))
+
+
+def disjoint(lo1, hi1, lo2, hi2):
+    """Whether intervals are apart by more than the edge tolerance; scalars or arrays (vectorised)."""
+    s = slack(lo1, hi1, lo2, hi2)
+    return (np.asarray(lo1) > np.asarray(hi2) + s) | (np.asarray(lo2) > np.asarray(hi1) + s)
+
+
+def below(hi, limit, open_: bool = False):
+    """hi lies below limit (at or below, for an open limit), with the edge tolerance."""
+    s = slack(hi, limit)
+    return (np.asarray(hi) <= limit - s) if not open_ else (np.asarray(hi) <= limit + s)
 
 
 def _fmt(x: float) -> str:

@@ -35,6 +35,7 @@ CONFLICT_MARKER = rule("L011", "conflict-marker", "error", "A git merge-conflict
 EMPTY_FILE = rule("L012", "empty-file", "error", "The file is empty: not even a header.", "load")
 LINE_ENDINGS = rule("L013", "line-endings", "warning", "The file uses CR or CRLF line endings; the canonical form is LF.", "load")
 
+_LF_LINES = re.compile(r"[^\n]*\n|[^\n]+")  # lines split on LF only, ends kept
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
 _MAX_REPEATS = 20  # per file and code: past this, one summary finding says how many more
 
@@ -75,9 +76,20 @@ def _line_of(data: bytes | str, offset: int) -> int:
     return data.count(b"\n" if isinstance(data, bytes) else "\n", 0, offset) + 1
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """A UTF-16 byte-order mark, or ASCII text with every other byte NUL (UTF-16 without a mark)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    head = data[:64]
+    if len(head) < 4:
+        return False
+    even, odd = head[0::2], head[1::2]
+    return (even.count(0) == 0 and odd.count(0) == len(odd)) or (odd.count(0) == 0 and even.count(0) == len(even))
+
+
 def decode(data: bytes, file: str) -> tuple[str | None, list[Finding]]:
     """Bytes to text, or the findings that say why not."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (len(data) > 1 and data[1:2] == b"\x00" and data[:1] != b"\x00"):
+    if _looks_utf16(data):
         return None, [_finding(ENCODING, file, 1, "file is UTF-16; save it as UTF-8", expected="UTF-8", found="UTF-16")]
     findings = []
     if data.startswith(codecs.BOM_UTF8):
@@ -96,36 +108,41 @@ def decode(data: bytes, file: str) -> tuple[str | None, list[Finding]]:
 
 
 def parse(text: str, spec: TableSpec, file: str) -> tuple[list[str], list[list[str]], list[int], list[Finding]]:
-    """Text to header, records and their start lines. Stops at the first unparseable record."""
-    findings: list[Finding] = []
-    markers = [_line_of(text, m.start()) for m in _CONFLICT.finditer(text)]
-    if markers:
-        return [], [], [], [_finding(CONFLICT_MARKER, file, n, "merge-conflict marker left in the file") for n in markers]
-    if "\r" in text:
-        findings.append(_finding(LINE_ENDINGS, file, _line_of(text, text.index("\r")), "CR line endings", expected="LF", found="CRLF" if "\r\n" in text else "CR"))
+    """Text to header, records and their start lines. Stops at the first unparseable record.
 
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    Lines are counted by LF, as editors and GitHub count them; a CR inside a quoted cell is content.
+    """
+    findings: list[Finding] = []
+    if "\r" in text and "\n" not in text:  # CR-only (classic Mac) line endings: CR is the line break
+        findings.append(_finding(LINE_ENDINGS, file, 1, "CR-only line endings", expected="LF", found="CR"))
+        text = text.replace("\r", "\n")
+    marker_lines = {_line_of(text, m.start()) for m in _CONFLICT.finditer(text)}
+
+    reader = csv.reader((m.group() for m in _LF_LINES.finditer(text)), strict=True)
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
+    starts: set[int] = set()
     ragged = blank = 0
-    start = 1
+    start, failed_at = 1, None
     while True:
         try:
             record = next(reader)
         except StopIteration:
             break
         except csv.Error as e:
+            failed_at = start
             findings.append(_finding(CSV_SYNTAX, file, start, f"CSV syntax: {e}; nothing after this line is loaded"))
             break
         line, start = start, reader.line_num + 1
-        if header is None:
-            header = record
-            continue
+        starts.add(line)
         if not any(record):
             blank += 1
             if blank <= _MAX_REPEATS:
                 findings.append(_finding(BLANK_ROW, file, line, "empty record ignored"))
+            continue
+        if header is None:
+            header = record
             continue
         if len(record) != len(header):
             ragged += 1
@@ -135,10 +152,26 @@ def parse(text: str, spec: TableSpec, file: str) -> tuple[list[str], list[list[s
             continue
         rows.append(record)
         lines.append(line)
+    # A marker counts where a record starts (or past a parse failure); inside a quoted cell it is text.
+    markers = sorted(n for n in marker_lines if n in starts or (failed_at is not None and n >= failed_at))
+    if markers:
+        return [], [], [], [_finding(CONFLICT_MARKER, file, n, "merge-conflict marker left in the file") for n in markers]
+    if "\r" in text:
+        findings += _line_ending_findings(text, header or [], rows, file)
     for r, n in ((FIELD_COUNT, ragged), (BLANK_ROW, blank)):
         if n > _MAX_REPEATS:
             findings.append(_finding(r, file, None, f"{n - _MAX_REPEATS} more records like this are not listed"))
     return header or [], rows, lines, findings
+
+
+def _line_ending_findings(text: str, header: list[str], rows: list[list[str]], file: str) -> list[Finding]:
+    """CR used as a line ending (not a CR kept inside a quoted cell, which is content)."""
+    in_cells = sum(cell.count("\r") for cell in header) + sum(cell.count("\r") for row in rows for cell in row)
+    if text.count("\r") == in_cells:
+        return []
+    ends = re.search(r"\r\n?", text)
+    found = "CRLF" if "\r\n" in text else "CR"
+    return [_finding(LINE_ENDINGS, file, _line_of(text, ends.start()) if ends else None, f"{found} line endings", expected="LF", found=found)]
 
 
 def check_header(header: list[str], spec: TableSpec, file: str) -> list[Finding]:
@@ -172,11 +205,11 @@ def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Ta
     except OSError as e:
         raise UnreadableFile(_finding(FILE_MISSING, file, None, f"cannot read {spec.name} file: {e.strerror or e}"))
 
-    if not data.strip():
-        return Table.empty(spec, file, present=True), [_finding(EMPTY_FILE, file, 1, "file is empty; expected a header: " + ",".join(spec.columns))]
     text, findings = decode(data, file)
     if text is None:
         return Table.empty(spec, file, present=True), findings
+    if not text.strip():
+        return Table.empty(spec, file, present=True), findings + [_finding(EMPTY_FILE, file, 1, "file is empty; expected a header: " + ",".join(spec.columns))]
     header, rows, lines, parse_findings = parse(text, spec, file)
     findings += parse_findings
     if not header:

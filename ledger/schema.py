@@ -106,7 +106,7 @@ def validate_table(table: Table, known: dict[str, set[str]]) -> list[Finding]:
     for col in spec.columns:
         pairs = list(per_column.get(col, []))
         if col in spec.required:
-            pairs.insert(0, (pa.Check.str_length(min_value=1, error=f"{col}: required"), REQUIRED))
+            pairs.insert(0, (pa.Check(lambda s: s.str.strip() != "", error=f"{col}: required"), REQUIRED))
         for i, (_, r) in enumerate(pairs):
             rules[(col, i)] = r
         columns[col] = pa.Column(str, [c for c, _ in pairs], unique=UNIQUE_KEYS.get(spec.name) == col, nullable=False)
@@ -140,6 +140,6 @@ def _translate(cases: pd.DataFrame, table: Table, rules: dict[tuple[str, int], R
             r, msg, expected = DUPLICATE_KEY, f"{col} {found!r} is already used on line {first}", "unique"
         else:
             r = rules[(col, int(case.check_number))]
-            msg, expected = (f"{col} is empty" if r is REQUIRED else f"{found!r} is not allowed: expected {case.check.split(': ', 1)[-1]}"), case.check.split(": ", 1)[-1]
+            msg, expected = (f"{col} is empty or blank" if r is REQUIRED else f"{found!r} is not allowed: expected {case.check.split(': ', 1)[-1]}"), case.check.split(": ", 1)[-1]
         out.append(Finding(r.code, r.name, r.severity, table.file, line, col, claim_id, msg, expected, found))
     return out

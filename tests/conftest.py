@@ -34,13 +34,18 @@ def build_ledger(dest: Path, overlay: Path | None = None) -> Path:
     return dest
 
 
+def _order(t: tuple) -> tuple:
+    return (t[0], -1 if t[1] is None else t[1], *t[2:])  # whole-file findings (line None) sort first
+
+
 def read_expected(case: Path) -> list[tuple[str, int | None, str, str]]:
     with open(case / "expected.csv", newline="", encoding="utf-8") as fh:
-        return sorted((r["file"], int(r["line"]) if r["line"] else None, r["code"], r["column"]) for r in csv.DictReader(fh))
+        rows = [(r["file"], int(r["line"]) if r["line"] else None, r["code"], r["column"]) for r in csv.DictReader(fh)]
+    return sorted(rows, key=_order)
 
 
 def found_tuples(findings) -> list[tuple[str, int | None, str, str]]:
-    return sorted((f.file, f.line, f.code, f.column) for f in findings)
+    return sorted(((f.file, f.line, f.code, f.column) for f in findings), key=_order)
 
 
 @pytest.fixture

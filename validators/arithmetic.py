@@ -12,7 +12,7 @@ import numpy as np
 
 from ..derive import derivations, recorded_matches
 from ..formula import FormulaError, holds, parse_relation, refs
-from ..intervals import Interval
+from ..intervals import Interval, below, disjoint
 from ..registry import Hit, check
 from ..units import UNITS
 
@@ -28,9 +28,9 @@ def implied_out_of_range(ledger) -> Iterator[Hit]:
     d = derivations(ledger)
     for r in d.itertuples():
         u = UNITS[r.unit]
-        below = u.minimum is not None and (r.hi < u.minimum or (u.open_min and r.hi <= u.minimum))
-        above = u.maximum is not None and r.lo > u.maximum
-        if below or above:
+        under = u.minimum is not None and (bool(below(r.hi, u.minimum, u.open_min)) if u.open_min else bool(disjoint(r.lo, r.hi, u.minimum, np.inf)))
+        over = u.maximum is not None and bool(disjoint(r.lo, r.hi, -np.inf, u.maximum))
+        if under or over:
             yield Hit(int(r.via), "value", f"implies {r.metric} of {r.target} = {Interval(r.lo, r.hi)} {r.unit}, outside its range "
                       f"(from {r.how}; {_quote(ledger, int(r.source))})", f"{r.unit} within its range", str(Interval(r.lo, r.hi)))
 
@@ -42,9 +42,9 @@ def implied_conflict(ledger) -> Iterator[Hit]:
     if d.empty:
         return
     m = recorded_matches(ledger, d)
-    disjoint = (m["lo"].astype(float) > m["hi_r"]) | (m["hi"].astype(float) < m["lo_r"])
+    apart = disjoint(m["lo"].to_numpy(float), m["hi"].to_numpy(float), m["lo_r"].to_numpy(float), m["hi_r"].to_numpy(float))
     seen: set[frozenset] = set()
-    for r in m[disjoint.to_numpy()].itertuples():
+    for r in m[apart].itertuples():
         rows = frozenset({int(r.source), int(r.via), int(r.row)})
         if rows in seen:
             continue  # the same three claims seen from the other side
@@ -128,6 +128,8 @@ def accuracy_not_reachable(ledger) -> Iterator[Hit]:
             if name in bench and c["metric"].iat[row] in bench[name][1]:
                 n = bench[name][0]
                 lo, hi = v["lo"].iat[row], v["hi"].iat[row]
+                if not (math.isfinite(lo) and math.isfinite(hi)):
+                    continue  # a value too large for a float: value-out-of-range reports it
                 k_lo, k_hi = math.ceil(lo * n / 100 - 1e-9), math.floor(hi * n / 100 + 1e-9)
                 if k_lo > k_hi:
                     near = ", ".join(f"{k}/{n} = {100 * k / n:.4g}%" for k in (k_hi, k_lo))
@@ -137,10 +139,13 @@ def accuracy_not_reachable(ledger) -> Iterator[Hit]:
 
 @check("L406", "benchmark-size-mismatch")
 def benchmark_size_mismatch(ledger) -> Iterator[Hit]:
-    """A benchmark size in vocab/benchmarks.csv whose source is a claim_id agrees with that claim's value."""
+    """A benchmark size in vocab/benchmarks.csv names its source (a claim_id whose value agrees, or a URL)."""
     t, ids = ledger.tables["benchmarks"].frame, ledger.rows_by_id
     for row, (name, size, source) in enumerate(zip(t["benchmark"], t["size"], t["source"])):
-        if source in ids and size.isdigit():
+        if source and source not in ids and not source.startswith(("http://", "https://")):
+            yield Hit(row, "source", f"{name}: source {source!r} is neither a claim_id nor a URL", "a claim_id or an http(s) URL",
+                      source, table="benchmarks")
+        elif source in ids and size.isdigit():
             claimed = ledger.interval(ids[source])
             if not claimed.meets(Interval.point(float(size))):
                 yield Hit(row, "size", f"{name} has size {size}, but claim {source} says {ledger.claims['value'].iat[ids[source]]}",

@@ -7,7 +7,9 @@ from typing import Iterator
 
 import numpy as np
 
+from ..intervals import disjoint
 from ..registry import Hit, check
+from ..text import normalise
 
 QUANTITY = ["subject", "metric", "context", "unit", "baseline", "qualifier"]
 ROW = ["paper_id", "subject", "metric", "value", "unit", "baseline", "context", "qualifier", "quote"]
@@ -23,7 +25,7 @@ def value_conflict(ledger) -> Iterator[Hit]:
     for _, g in dup.groupby(QUANTITY, sort=False):
         first = g.iloc[0]
         for r in g.iloc[1:].itertuples():
-            if r.lo > first["hi"] or r.hi < first["lo"]:
+            if disjoint(r.lo, r.hi, first["lo"], first["hi"]):
                 fr = int(first["row"])
                 yield Hit(int(r.row), "value", f"{c['value'].iat[r.row]} conflicts with {c['value'].iat[fr]} of "
                           f"{c['claim_id'].iat[fr]} for the same quantity; quotes: \"{c['quote'].iat[r.row]}\" vs \"{c['quote'].iat[fr]}\"",
@@ -34,14 +36,15 @@ def value_conflict(ledger) -> Iterator[Hit]:
 def duplicate_claim(ledger) -> Iterator[Hit]:
     """No two rows record the same claim (same paper, quantity, value and quote) under different ids."""
     c = ledger.claims
-    dup = c.duplicated(ROW, keep="first").to_numpy()
-    if not dup.any():
+    same = ROW[:-1]  # everything but the quote, which is compared normalised (spacing is not a difference)
+    candidates = c[c.duplicated(same, keep=False).to_numpy()]
+    if candidates.empty:
         return
-    first_row = {}
-    for row, key in enumerate(c[ROW].itertuples(index=False, name=None)):
-        first_row.setdefault(key, row)
-        if dup[row]:
-            orig = first_row[key]
+    first_row: dict[tuple, int] = {}
+    for row, key in zip(candidates.index, candidates[same].itertuples(index=False, name=None)):
+        key = (*key, normalise(c["quote"].iat[row]))
+        orig = first_row.setdefault(key, row)
+        if orig != row:
             yield Hit(row, "claim_id", f"same claim as {c['claim_id'].iat[orig]} (line {ledger.tables['claims'].lines[orig]})",
                       "one row per claim", c["claim_id"].iat[orig])
 

@@ -20,6 +20,8 @@ def _range_text(u) -> str:
 def value_out_of_range(ledger) -> Iterator[Hit]:
     """A value lies in its unit's range: percent levels in [0, 100], ratios > 0, a reduction above -100%, sizes >= 0."""
     claims, num = ledger.claims, ledger.values["num"]
+    for row in np.flatnonzero(np.isinf(num.to_numpy())):
+        yield Hit(int(row), "value", f"{claims['value'].iat[row]} is too large to compute with", "a value below 1e308", claims["value"].iat[row])
     for name, u in UNITS.items():
         mask = claims["unit"].eq(name).to_numpy()
         bad = np.zeros(len(claims), dtype=bool)
@@ -27,7 +29,7 @@ def value_out_of_range(ledger) -> Iterator[Hit]:
             bad |= (num <= u.minimum).to_numpy() if u.open_min else (num < u.minimum).to_numpy()
         if u.maximum is not None:
             bad |= (num > u.maximum).to_numpy()
-        for row in np.flatnonzero(mask & bad):
+        for row in np.flatnonzero(mask & bad & np.isfinite(num.to_numpy())):
             yield Hit(int(row), "value", f"{claims['value'].iat[row]} is outside the range of {name}", _range_text(u), claims["value"].iat[row])
 
 
@@ -36,6 +38,6 @@ def size_not_integer(ledger) -> Iterator[Hit]:
     """Counts, parameters and tokens are whole numbers once the exponent is expanded (52.6e3 is, 2.5 is not)."""
     claims, num = ledger.claims, ledger.values["num"]
     integer_units = [n for n, u in UNITS.items() if u.integer]
-    bad = claims["unit"].isin(integer_units).to_numpy() & (num.notna() & (num % 1 != 0)).to_numpy()
+    bad = claims["unit"].isin(integer_units).to_numpy() & (np.isfinite(num) & (num % 1 != 0)).to_numpy()
     for row in np.flatnonzero(bad):
         yield Hit(int(row), "value", f"{claims['value'].iat[row]} {claims['unit'].iat[row]} is not a whole number", "a whole number", claims["value"].iat[row])

@@ -1,0 +1,569 @@
+"""`ledger diff`: what a change does to the ledger, claim by claim, for a reviewer.
+
+Two ledgers (folders, or git revisions of one) are compared table by table, keyed: claims by
+`claim_id`, papers by `paper_id`, the vocabularies and relations by their key, waivers by
+(code, claim_id), coverage skips by (paper_id, number, context). A row is added, removed, or changed
+field by field (old -> new). Cells are compared as the strings they are: `52.30` -> `52.3` is a
+change, because the printed precision is part of the value. Row order is not compared.
+
+Both sides are also validated, and the findings that appear or disappear are listed. Findings are
+matched by (file, code, claim_id, column, message), never by line, since lines move; a "line N"
+inside a message is ignored for matching for the same reason.
+
+Engine: a keyed comparison of two string tables is a dict lookup per key plus a cell comparison;
+daff (the Data Protocols tabular diff) solves the harder problem of aligning unkeyed or ordered
+tables and renders its own highlighter table, from which field-level old/new would have to be
+parsed back (its arrow grows to `--->` when a value holds `->`, a NULL-looking value becomes
+`_NULL`). So the comparison is done here on the loaded frames, and daff is not used.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import subprocess
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .findings import Finding, Severity, sort_findings
+from .layout import SPECS, Layout, TableSpec
+from .load import Table, UnreadableFile, read_table
+
+# The columns that name a row, per table. Claims and papers use their spec key; the side tables
+# whose spec key is not unique (several waivers per claim, several skips per paper) use the
+# columns that together name one row.
+DIFF_KEYS: dict[str, tuple[str, ...]] = {spec.name: (spec.key,) for spec in SPECS} | {
+    "waivers": ("code", "claim_id"),
+    "skips": ("paper_id", "number", "context"),
+}
+KEY_SEPARATOR = " / "
+GITHUB_COMMENT_LIMIT = 65_536  # characters in an issue or PR comment body
+
+
+class DiffError(Exception):
+    """A revision or folder cannot be compared (not a git repository, unknown revision, ...)."""
+
+
+# The result
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    column: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RowChange:
+    key: str
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class TableDiff:
+    """The keyed difference of one table. Rows are dicts of column -> cell, in canonical column order."""
+
+    table: str
+    added: tuple[dict, ...] = ()
+    removed: tuple[dict, ...] = ()
+    changed: tuple[RowChange, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+    def counts(self) -> dict[str, int]:
+        return {"added": len(self.added), "removed": len(self.removed), "changed": len(self.changed)}
+
+    def to_dict(self) -> dict:
+        return {"added": list(self.added), "removed": list(self.removed),
+                "changed": [{"key": c.key, "fields": [vars(f) for f in c.fields]} for c in self.changed]}
+
+    @classmethod
+    def from_dict(cls, table: str, d: dict) -> "TableDiff":
+        changed = tuple(RowChange(c["key"], tuple(FieldChange(**f) for f in c["fields"])) for c in d["changed"])
+        return cls(table, tuple(d["added"]), tuple(d["removed"]), changed)
+
+
+@dataclass(frozen=True)
+class LedgerDiff:
+    """Everything a change does to a ledger. Round-trips through JSON: `from_dict(to_dict())`."""
+
+    base: str  # what was compared: a folder or a revision
+    head: str
+    tables: dict[str, TableDiff] = field(default_factory=dict)  # every table of layout.SPECS
+    findings_appeared: tuple[Finding, ...] = ()  # in head, not in base (located in head)
+    findings_disappeared: tuple[Finding, ...] = ()  # in base, not in head (located in base)
+
+    @property
+    def claims(self) -> TableDiff:
+        return self.tables["claims"]
+
+    @property
+    def papers(self) -> TableDiff:
+        return self.tables["papers"]
+
+    @property
+    def empty(self) -> bool:
+        tables_empty = all(t.empty for t in self.tables.values())
+        return tables_empty and not self.findings_appeared and not self.findings_disappeared
+
+    def summary(self) -> dict:
+        return {"tables": {name: t.counts() for name, t in self.tables.items()},
+                "findings": {"appeared": len(self.findings_appeared), "disappeared": len(self.findings_disappeared),
+                             "appeared_errors": sum(f.severity is Severity.ERROR for f in self.findings_appeared)}}
+
+    def to_dict(self) -> dict:
+        return {"base": self.base, "head": self.head, "summary": self.summary(),
+                "tables": {name: t.to_dict() for name, t in self.tables.items()},
+                "findings": {"appeared": [f.to_dict() for f in self.findings_appeared],
+                             "disappeared": [f.to_dict() for f in self.findings_disappeared]}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LedgerDiff":
+        return cls(d["base"], d["head"], {name: TableDiff.from_dict(name, t) for name, t in d["tables"].items()},
+                   tuple(_finding_from_dict(f) for f in d["findings"]["appeared"]),
+                   tuple(_finding_from_dict(f) for f in d["findings"]["disappeared"]))
+
+
+def _finding_from_dict(d: dict) -> Finding:
+    return Finding(**{**d, "severity": Severity(d["severity"])})
+
+
+# Comparing
+
+
+def diff_table(spec: TableSpec, old: Table | None, new: Table | None) -> TableDiff:
+    """Keyed comparison of two loaded tables; row order does not matter.
+
+    A key that appears more than once on a side (an invalid ledger, which validate reports) is
+    still compared without loss: rows equal on both sides cancel out, the rest pair up in order as
+    changes, and what is left over is added or removed.
+    """
+    key_cols = DIFF_KEYS[spec.name]
+    old_rows, new_rows = _rows_by_key(old, key_cols), _rows_by_key(new, key_cols)
+    added, removed, changed = [], [], []
+    for key in sorted(old_rows.keys() | new_rows.keys()):
+        before = list(old_rows.get(key, ()))
+        after = []
+        for row in new_rows.get(key, ()):
+            if row in before:
+                before.remove(row)
+            else:
+                after.append(row)
+        for o, n in zip(before, after):
+            changed.append(RowChange(key, tuple(FieldChange(c, o[c], n[c]) for c in spec.columns if o[c] != n[c])))
+        removed += before[len(after):]
+        added += after[len(before):]
+    return TableDiff(spec.name, tuple(added), tuple(removed), tuple(changed))
+
+
+def _rows_by_key(table: Table | None, key_cols: tuple[str, ...]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    if table is None:
+        return out
+    for row in table.frame.to_dict("records"):
+        row = {c: str(v) for c, v in row.items()}
+        out.setdefault(KEY_SEPARATOR.join(row[c] for c in key_cols), []).append(row)
+    return out
+
+
+_POSITION = re.compile(r"\b(lines?|characters?|chars?) \d+(?:(?:, | and |-|–)\d+)*")
+
+
+def finding_identity(f: Finding) -> tuple:
+    """What makes two findings the same across revisions: not where they are (the line, or a "line N"
+    or "character N" inside the message), which moves when rows or text around them move."""
+    return (f.file, f.code, f.claim_id, f.column, _POSITION.sub(r"\1 #", f.message))
+
+
+def diff_findings(old: list[Finding], new: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """(appeared, disappeared), compared as multisets of finding_identity."""
+    def minus(a: list[Finding], b: list[Finding]) -> list[Finding]:
+        left = Counter(finding_identity(f) for f in b)
+        out = []
+        for f in a:
+            k = finding_identity(f)
+            if left[k]:
+                left[k] -= 1
+            else:
+                out.append(f)
+        return sort_findings(out)
+
+    return minus(new, old), minus(old, new)
+
+
+@dataclass
+class _Side:
+    tables: dict[str, Table]
+    findings: list[Finding]
+
+
+Source = Path | str | Layout | Mapping
+
+
+def _layout(src: Source) -> Layout:
+    if isinstance(src, Layout):
+        return src
+    if isinstance(src, Mapping):
+        paths = {k: Path(v) for k, v in src.items()}
+        unknown = set(paths) - {s.name for s in SPECS}
+        if unknown:
+            raise DiffError(f"unknown ledger tables: {', '.join(sorted(unknown))}")
+        base = Layout.find(claims=paths.get("claims"), papers=paths.get("papers"))
+        return Layout({**base.paths, **paths})
+    p = Path(src)
+    if p.is_dir():
+        return Layout.find(root=p)
+    if p.is_file():
+        return Layout.find(claims=p)
+    raise DiffError(f"{src}: no such ledger folder or claims file")
+
+
+def _relpaths(layout: Layout) -> dict[str, str]:
+    """Finding.file as the engine printed it -> the table's path inside a ledger (`vocab/metrics.csv`)."""
+    out = {}
+    for spec in SPECS:
+        out[str(layout.paths[spec.name])] = out[layout.display(spec.name)] = spec.relpath
+    return out
+
+
+def load_side(src: Source, findings: bool = True) -> _Side:
+    """Every table of one ledger, and (when asked) its validation findings with files named by their
+    place in the ledger (`claims.csv`), so that both sides name them alike."""
+    from .engine import validate
+
+    layout = _layout(src)
+    found: list[Finding] = []
+    tables: dict[str, Table] | None = None
+    if findings:
+        try:
+            result = validate(layout)
+            tables, found = dict(result.ledger.tables), list(result.findings)
+        except UnreadableFile as e:  # a required file is missing on this side: its tables are empty
+            found = [e.finding]
+    if tables is None:
+        tables = {}
+        for spec in SPECS:
+            try:
+                tables[spec.name], _ = read_table(layout.paths[spec.name], spec)
+            except UnreadableFile:
+                tables[spec.name] = Table.empty(spec, spec.relpath)
+    rel = _relpaths(layout)
+    return _Side(tables, [replace(f, file=rel.get(f.file, f.file)) for f in found])
+
+
+def diff_ledgers(old: Source, new: Source, *, findings: bool = True,
+                 base_label: str | None = None, head_label: str | None = None) -> LedgerDiff:
+    """Compare two ledgers. Each side is a ledger folder, a claims file (side tables next to it), a
+    Layout, or a mapping {table name: path}. With findings=False, validation is skipped."""
+    a, b = load_side(old, findings), load_side(new, findings)
+    tables = {spec.name: diff_table(spec, a.tables.get(spec.name), b.tables.get(spec.name)) for spec in SPECS}
+    appeared, disappeared = diff_findings(a.findings, b.findings) if findings else ([], [])
+    return LedgerDiff(base_label or _label(old), head_label or _label(new), tables, tuple(appeared), tuple(disappeared))
+
+
+def _label(src: Source) -> str:
+    if isinstance(src, Layout):
+        return str(src.paths["claims"].parent)
+    if isinstance(src, Mapping):
+        return str(src.get("claims", "ledger"))
+    return str(src)
+
+
+# Git revisions
+
+
+def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    try:
+        proc = subprocess.run(["git", *args], cwd=repo, capture_output=True)
+    except FileNotFoundError:
+        raise DiffError("git is not installed") from None
+    if check and proc.returncode != 0:
+        raise DiffError(f"git {' '.join(args)}: {proc.stderr.decode(errors='replace').strip()}")
+    return proc
+
+
+def _git_text(repo: Path, *args: str) -> str:
+    return _git(repo, *args).stdout.decode().strip()
+
+
+def default_branch(repo_dir: Path | str = ".") -> str:
+    """origin/HEAD's branch, else main, else master (local, then origin/): the branch a PR merges into."""
+    repo = Path(repo_dir)
+    head = _git(repo, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD", check=False)
+    if head.returncode == 0 and head.stdout.strip():
+        return head.stdout.decode().strip()
+    for ref in ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/main", "refs/remotes/origin/master"):
+        if _git(repo, "rev-parse", "--verify", "--quiet", ref, check=False).returncode == 0:
+            return ref.split("/", 2)[2]
+    raise DiffError("no default branch (origin/HEAD, main or master); name the base revision")
+
+
+def default_base(repo_dir: Path | str = ".") -> str:
+    """`git merge-base HEAD <default branch>`: where the current branch left the default branch."""
+    return _git_text(Path(repo_dir), "merge-base", "HEAD", default_branch(repo_dir))
+
+
+def export_revision(repo_dir: Path | str, rev: str, dest: Path) -> Path:
+    """Write the ledger files of `repo_dir` (a ledger folder inside a git work tree) as they are at
+    `rev` into `dest`; a file the revision does not have is left out. The blobs are read raw (no
+    textconv, no filters), which is what `git show REV:path` prints for a plain blob."""
+    repo = Path(repo_dir)
+    if rev.startswith("-"):
+        raise DiffError(f"unknown revision {rev!r}")  # never let a revision be read as an option
+    commit = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+    if commit.returncode != 0:
+        raise DiffError(f"unknown revision {rev!r}")
+    sha = commit.stdout.decode().strip()
+    dest.mkdir(parents=True, exist_ok=True)
+    for spec in SPECS:
+        blob = _git(repo, "cat-file", "blob", f"{sha}:./{spec.relpath}", check=False)
+        if blob.returncode != 0:
+            continue  # not in this revision
+        (dest / spec.relpath).parent.mkdir(parents=True, exist_ok=True)
+        (dest / spec.relpath).write_bytes(blob.stdout)
+    return dest
+
+
+def diff_revisions(repo_dir: Path | str = ".", base_rev: str | None = None, head_rev: str | None = None,
+                   *, findings: bool = True) -> LedgerDiff:
+    """Compare the ledger in `repo_dir` at two revisions. base_rev None: `default_base`; head_rev None:
+    the working tree. Raises DiffError when either revision cannot be read."""
+    repo = Path(repo_dir)
+    if not repo.is_dir() or _git(repo, "rev-parse", "--is-inside-work-tree", check=False).returncode != 0:
+        raise DiffError(f"{repo}: not inside a git work tree")
+    if base_rev:
+        base, base_label = base_rev, base_rev
+    else:
+        branch = default_branch(repo)
+        base = _git_text(repo, "merge-base", "HEAD", branch)
+        base_label = f"{base[:12]} (merge-base with {branch})"
+    with tempfile.TemporaryDirectory(prefix="ledger-diff-") as tmp:
+        old = export_revision(repo, base, Path(tmp) / "base")
+        if head_rev is None:
+            new, head_label = repo, "working tree"
+        else:
+            new, head_label = export_revision(repo, head_rev, Path(tmp) / "head"), head_rev
+        return diff_ledgers(old, new, findings=findings, base_label=base_label, head_label=head_label)
+
+
+def resolve_diff(base: str | None = None, head: str | None = None, cwd: Path | str = ".") -> LedgerDiff:
+    """What `ledger diff [BASE [HEAD]]` compares: two folders when BASE is a folder (HEAD defaults to
+    `cwd`), otherwise two revisions of the repository at `cwd` (see diff_revisions)."""
+    if base is not None and Path(base).is_dir():
+        return diff_ledgers(Path(base), Path(head) if head else Path(cwd))
+    return diff_revisions(cwd, base, head)
+
+
+# Rendering
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+SHORT = 60  # a value this long (on one line) is shown whole; a longer one as a word diff
+
+
+# Characters a reader cannot see, or that reorder what a reader sees (bidi controls: "Trojan Source").
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u2064\u2066-\u2069\ufeff]")
+_ESCAPES = {"\\": "\\\\", "\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def visible(s: str) -> str:
+    """Line breaks, tabs, controls and invisible or bidi characters as escapes (`\\n`, `\\u202e`), so that
+    a change nobody could see in the rendered diff still shows, and nothing reorders the review."""
+    s = "".join(_ESCAPES.get(c, c) for c in s)
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+
+
+def word_diff(old: str, new: str, context: int = 6) -> str:
+    """A compact view of a long text's change: `…context [-old-]{+new+} context…` (git --word-diff
+    style), keeping `context` tokens (words and the spaces between them) around each change."""
+    a, b = _TOKENS.findall(old), _TOKENS.findall(new)
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    out = []
+    for i, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag == "equal":
+            seg = a[i1:i2]
+            first, last = i == 0, i == len(ops) - 1
+            keep_head, keep_tail = (0 if first else context), (0 if last else context)
+            if len(seg) > keep_head + keep_tail:
+                seg = seg[:keep_head] + ["…"] + (seg[len(seg) - keep_tail:] if keep_tail else [])
+            out += seg
+        else:
+            if i2 > i1:
+                out.append("[-" + "".join(a[i1:i2]) + "-]")
+            if j2 > j1:
+                out.append("{+" + "".join(b[j1:j2]) + "+}")
+    return visible("".join(out))
+
+
+def show_change(old: str, new: str) -> str:
+    """`"52.30" -> "52.3"` for a short value; a word diff for a long text (an abstract, a quote)."""
+    if max(len(old), len(new)) <= SHORT and "\n" not in old + new:
+        return f"{_quoted(old)} -> {_quoted(new)}"
+    return word_diff(old, new)
+
+
+def _quoted(s: str) -> str:
+    return '"' + visible(s).replace('"', '\\"') + '"'
+
+
+# What an added or removed row shows besides its key (JSON always has the whole row).
+ROW_SUMMARY: dict[str, tuple[str, ...]] = {
+    "claims": ("paper_id", "subject", "metric", "value", "unit", "baseline", "quote"),
+    "papers": ("title", "year"),
+}
+
+
+def _row_summary(table: str, row: dict) -> str:
+    cols = ROW_SUMMARY.get(table) or tuple(c for c in row if c not in DIFF_KEYS[table])
+    return " ".join(f"{c}={_quoted(row[c])}" for c in cols if row.get(c))
+
+
+def _row_key(table: str, row: dict) -> str:
+    return KEY_SEPARATOR.join(row[c] for c in DIFF_KEYS[table])
+
+
+def _counts_line(d: LedgerDiff) -> str:
+    parts = []
+    for name, t in d.tables.items():
+        if not t.empty:
+            c = t.counts()
+            parts.append(f"{name} +{c['added']} -{c['removed']} ~{c['changed']}")
+    parts.append(f"findings +{len(d.findings_appeared)} -{len(d.findings_disappeared)}")
+    return ", ".join(parts)
+
+
+def render_text(d: LedgerDiff) -> str:
+    """For a terminal: `+`/`-`/`~` per row, field changes indented, then the findings."""
+    from .report import text_line
+
+    out = [f"ledger diff {d.base} -> {d.head}"]
+    if d.empty:
+        return "\n".join(out + ["no changes"]) + "\n"
+    out.append(_counts_line(d))
+    for name, t in d.tables.items():
+        for sign, rows in (("+", t.added), ("-", t.removed)):
+            out += [f"{sign} {name} {_row_key(name, row)}  {_row_summary(name, row)}".rstrip() for row in rows]
+        for c in t.changed:
+            out.append(f"~ {name} {c.key}")
+            out += [f"    {f.column}: {show_change(f.old, f.new)}" for f in c.fields]
+    out += [f"+ finding {text_line(f)}" for f in d.findings_appeared]
+    out += [f"- finding {text_line(f)}" for f in d.findings_disappeared]
+    return "\n".join(out) + "\n"
+
+
+def render_json(d: LedgerDiff) -> str:
+    return json.dumps(d.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _code(s: str) -> str:
+    """A Markdown code span that shows s literally, safe inside a table cell (no HTML, math or emphasis)."""
+    s = visible(s).replace("|", "\\|")
+    if not s:
+        return "*(empty)*"
+    ticks = "`" * (max((len(m) for m in re.findall(r"`+", s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{ticks}{pad}{s}{pad}{ticks}"
+
+
+def _md_change(old: str, new: str) -> tuple[str, str]:
+    if max(len(old), len(new)) <= SHORT and "\n" not in old + new:
+        return _code(old), _code(new)
+    return "*(word diff →)*", _code(word_diff(old, new))
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#])")
+
+
+def _md_text(s: str) -> str:
+    """Plain text for a Markdown table cell: punctuation that would format (emphasis, math, HTML,
+    links, the cell separator) is backslash-escaped, line breaks become spaces."""
+    return _MD_SPECIAL.sub(r"\\\1", visible(s))
+
+
+def _md_value(s: str) -> str:
+    """A cell of a data row: shown literally as code, empty left blank."""
+    return _code(s) if s else ""
+
+
+def _markdown_blocks(d: LedgerDiff) -> list[tuple[list[str], list[str]]]:
+    """(heading lines, item lines) per section; each item line is one change or finding."""
+    from .report import location
+
+    blocks = []
+    finding_head = ["| severity | location | code | claim | column | message |", "|---|---|---|---|---|---|"]
+
+    def finding_row(f: Finding) -> str:
+        return "| " + " | ".join(_md_text(x) for x in (f.severity.value, location(f), f"{f.code} {f.check}",
+                                                         f.claim_id, f.column, f.message)) + " |"
+
+    if d.findings_appeared:
+        blocks.append((["", "### New findings", "", *finding_head], [finding_row(f) for f in d.findings_appeared]))
+    if d.findings_disappeared:
+        blocks.append((["", "### Findings gone", "", *finding_head], [finding_row(f) for f in d.findings_disappeared]))
+    for name, t in d.tables.items():
+        if t.changed:
+            rows = []
+            for c in t.changed:
+                for f in c.fields:
+                    old, new = _md_change(f.old, f.new)
+                    rows.append(f"| {_code(c.key)} | {_md_text(f.column)} | {old} | {new} |")
+            blocks.append((["", f"### {name.capitalize()} changed", "",
+                            f"| {'/'.join(DIFF_KEYS[name])} | column | base | head |", "|---|---|---|---|"], rows))
+        for verb, rows in (("added", t.added), ("removed", t.removed)):
+            if rows:
+                cols = ROW_SUMMARY.get(name) or tuple(c for c in rows[0] if c not in DIFF_KEYS[name])
+                head = [f"| {'/'.join(DIFF_KEYS[name])} | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+                items = [f"| {_code(_row_key(name, r))} | " + " | ".join(_md_value(r[c]) for c in cols) + " |"
+                         for r in rows]
+                blocks.append((["", f"### {name.capitalize()} {verb}", "", *head], items))
+    return blocks
+
+
+def render_markdown(d: LedgerDiff, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """For a PR comment or the job summary. Cut to `limit` characters (GitHub's comment limit) when
+    needed, saying how many changes were left out."""
+    out = [f"**ledger diff** {_code(d.base)} → {_code(d.head)}: " + ("no changes" if d.empty else _counts_line(d))]
+    blocks = _markdown_blocks(d)
+    total = sum(len(items) for _, items in blocks)
+
+    def note(left_out: int) -> str:
+        return (f"_… {left_out} more changes not shown: a comment is limited to {limit:,} characters. "
+                "Run `ledger diff` for the full list._")
+
+    budget = limit - len(note(total)) - 2
+    size = len(out[0]) + 1
+    shown = 0
+    for head, items in blocks:
+        head_size = sum(len(x) + 1 for x in head)
+        if size + head_size + (len(items[0]) + 1 if items else 0) > budget:
+            break
+        out += head
+        size += head_size
+        for item in items:
+            if size + len(item) + 1 > budget:
+                break
+            out.append(item)
+            size += len(item) + 1
+            shown += 1
+        else:
+            continue
+        break
+    if shown < total:
+        out += ["", note(total - shown)]
+    return "\n".join(out) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
+
+
+__all__ = ["DIFF_KEYS", "DiffError", "FieldChange", "GITHUB_COMMENT_LIMIT", "LedgerDiff", "RENDERERS", "RowChange",
+           "TableDiff", "default_base", "default_branch", "diff_findings", "diff_ledgers", "diff_revisions",
+           "diff_table", "export_revision", "finding_identity", "render_json", "render_markdown", "render_text",
+           "resolve_diff", "show_change", "word_diff"]

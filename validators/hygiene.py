@@ -1,0 +1,296 @@
+"""L7xx: text hygiene. A reviewer must see exactly what the ledger stores, and no cell may be a trap.
+
+These checks read every cell of every table as the loader stored it (text) and ask only about its
+characters, never its meaning:
+
+- L701 invisible characters: zero-width characters and bidirectional controls (U+200B–U+200F,
+  U+202A–U+202E, U+2060–U+2064, U+2066–U+2069, U+061C, U+180E, U+FEFF). With them a diff or a
+  review shows one text while another is stored ("Trojan Source", CVE-2021-42574): a RIGHT-TO-LEFT
+  OVERRIDE (U+202E) in a cell reorders what a reader sees, not what a program compares. The soft
+  hyphen U+00AD is allowed: it is a common scraping artefact of abstracts, shows as a hyphen where it
+  breaks a line, and `ledger.text.normalise` drops it when quotes are matched.
+- L702 control characters: C0 and C1 controls and DEL, line breaks included (CONTRIBUTING: no line
+  breaks inside a cell), U+2028/U+2029 (they break lines in editors and terminals); only TAB is allowed.
+  NUL never gets here: the loader refuses the file (L004).
+- L703 identifier collisions: keys that differ as stored but become equal after Unicode NFKC, case
+  folding, removing invisible characters and folding common Cyrillic/Greek look-alikes to Latin
+  (`FastNet` vs `Fastnet`, `ﬁne-tune` vs `fine-tune`, `fastnet` vs `fastnеt` with a Cyrillic `е`).
+  An identical repeat is a plain duplicate (L105), not a collision.
+- L704 homoglyph identifiers: in identifier and name columns, a word that mixes Latin letters with
+  Cyrillic/Greek look-alikes, a word made only of such look-alikes (Cyrillic `ВЕRТ`), or a character that
+  NFKC turns into another (full-width `ＦastNet`, mathematical `𝐅astNet`, the micro sign `µ`). Greek
+  letters that look like no Latin letter (`α`, `β`, `μ`, `ν`, `ρ`) are left alone: `β-VAE` and `ν-SVM`
+  are real names.
+- L705 white space at the start or end of a cell (a warning: invisible in most viewers, and it makes
+  two spellings of one name). A leading TAB or CR is reported as L706 instead, and a CR also as L702.
+- L706 formula injection: a cell that starts with `=`, `+`, `-`, `@`, TAB or CR is run as a formula
+  when the CSV is opened in a spreadsheet (CWE-1236), e.g. `=HYPERLINK(...)` or `-2+cmd|' /C calc'!A0`.
+  A warning, because the ledger itself never evaluates cells. Not reported: the claims `value` column
+  (typed and checked by L102, so it cannot carry a payload: `-23` is a legitimate decrease) and any
+  cell that is a plain signed number (`-23`, `+1.5e3`), which a spreadsheet reads as a number.
+  Quotes are NOT exempt: a quote is a span of the abstract, so a quote that starts with a sign
+  (`-2.3% lower`) can always start one word earlier (`a change of -2.3%`); the warning says so.
+
+Each check is vectorised over a column with pandas string methods (a million-row ledger is scanned in
+seconds); only the cells that match are looked at one by one, to say which character and where. Per
+table, column and code at most MAX_REPEATS cells are listed, then one finding says how many more.
+Messages show offending characters as `<U+202E>`, never raw, so a report cannot itself be a Trojan.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from ..registry import Hit, check
+
+MAX_REPEATS = 20  # per table, column and code; the loader uses the same cap
+
+# Character classes, written with the characters themselves (no \u escapes), so that pandas can hand
+# the simple patterns to pyarrow's RE2 instead of Python's re.
+INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\u180e\ufeff"
+CONTROL = "\x01-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029"  # TAB (\x09) allowed; NUL stopped by the loader
+_INVISIBLE_RE = f"[{INVISIBLE}]"
+_CONTROL_RE = f"[{CONTROL}]"
+
+# Common Cyrillic and Greek letters that render like a Latin letter, and the letter they mimic
+# (after Unicode's confusables.txt, restricted to the look-alikes that occur in practice).
+CONFUSABLES = {
+    # Cyrillic capitals and small letters
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Ԛ": "Q", "Ԝ": "W", "Ү": "Y", "Ӏ": "I",
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+    "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ү": "y",
+    # Greek capitals, and the small omicron (other small Greek letters are used in real names)
+    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
+    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o",
+}
+_LOOK = "".join(CONFUSABLES)
+_FOLD_TABLE = str.maketrans(CONFUSABLES)
+_LETTER = r"[^\W\d_]"  # any Unicode letter
+# A word (a run of letters) with a Latin letter and a look-alike, or made of look-alikes only.
+_MIXED_RE = (rf"[A-Za-z]{_LETTER}*[{_LOOK}]|[{_LOOK}]{_LETTER}*[A-Za-z]"
+             rf"|(?<!{_LETTER})[{_LOOK}]+(?!{_LETTER})")
+
+# Columns that hold identifiers or names: where look-alike letters and NFKC variants are reported.
+NAME_COLUMNS = {
+    "claims": ("claim_id", "paper_id", "subject", "metric", "unit", "baseline", "context", "qualifier", "reading", "status"),
+    "papers": ("paper_id",),
+    "metrics": ("metric", "direction", "units"),
+    "entities": ("entity", "kind", "aliases"),
+    "benchmarks": ("benchmark", "metrics", "source"),
+    "relations": ("relation_id",),
+    "waivers": ("code", "claim_id", "reviewer"),
+    "skips": ("paper_id",),
+}
+# Keys that must stay distinct after folding (the unique key of each table that has one).
+KEY_COLUMNS = {"claims": "claim_id", "papers": "paper_id", "metrics": "metric", "entities": "entity",
+               "benchmarks": "benchmark", "relations": "relation_id"}
+# Columns a formula-injection payload is not looked for in: typed, and checked by the schema.
+TYPED_COLUMNS = {("claims", "value")}
+_PLAIN_NUMBER = r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+_FORMULA_START = "^[=+\\-@\t\r]"
+
+
+def show(text: str, limit: int = 80) -> str:
+    """The text with every invisible, control or NFKC-unstable character written as <U+XXXX>, shortened."""
+    out = []
+    for ch in text[:limit]:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Zl", "Zp") or (ch != " " and cat == "Zs"):
+            out.append(f"<U+{ord(ch):04X}>")
+        else:
+            out.append(ch)
+    return "".join(out) + ("…" if len(text) > limit else "")
+
+
+_CONTROL_NAMES = {"\x07": "BELL", "\x08": "BACKSPACE", "\t": "CHARACTER TABULATION", "\n": "LINE FEED", "\x0b": "LINE TABULATION", "\x0c": "FORM FEED",
+                  "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE", "\x7f": "DELETE", "\x85": "NEXT LINE"}
+
+
+def _describe(ch: str) -> str:
+    name = unicodedata.name(ch, "") or _CONTROL_NAMES.get(ch, "CONTROL CHARACTER")
+    return f"U+{ord(ch):04X} {name}"
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Every cell of the selected columns of every table, stacked into one Series so that each check is one
+    vectorised pass (a column-by-column loop costs more in pandas overhead than the scan on small ledgers)."""
+
+    text: pd.Series  # positional index 0..n-1
+    parts: list[tuple[str, str, int]]  # (table, column, first position), in stacking order
+    starts: np.ndarray
+
+    def locate(self, positions: np.ndarray) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
+        """Group matching positions by (table, column): each with its row numbers and positions, in order."""
+        if not len(positions):
+            return
+        part = np.searchsorted(self.starts, positions, side="right") - 1
+        for p in np.unique(part):
+            table, column, start = self.parts[p]
+            mine = positions[part == p]
+            yield table, column, mine - start, mine
+
+
+def cells(ledger, only: dict[str, tuple[str, ...]] | None = None) -> Cells:
+    series, parts, start = [], [], 0
+    for name, table in ledger.tables.items():
+        if not len(table):
+            continue
+        for column in table.frame.columns:
+            if only is None or column in only.get(name, ()):
+                series.append(table.frame[column])
+                parts.append((name, column, start))
+                start += len(table)
+    text = pd.concat(series, ignore_index=True) if series else pd.Series([], dtype="str")
+    return Cells(text, parts, np.array([p[2] for p in parts], dtype=np.int64))
+
+
+def _hits(found: Cells, positions: np.ndarray, describe) -> Iterator[Hit]:
+    """Hits for the matching cells, per table and column at most MAX_REPEATS, then one that counts the rest."""
+    for table, column, rows, where in found.locate(positions):
+        for row, position in zip(rows[:MAX_REPEATS], where[:MAX_REPEATS]):
+            message, expected, shown = describe(column, found.text.iat[int(position)])
+            yield Hit(int(row), column, message, expected, shown, table)
+        if len(rows) > MAX_REPEATS:
+            yield Hit(None, column, f"{len(rows) - MAX_REPEATS} more cells of {column} like this are not listed", "", "", table)
+
+
+def _where(mask: pd.Series | np.ndarray) -> np.ndarray:
+    mask = mask.fillna(False).to_numpy(dtype=bool) if isinstance(mask, pd.Series) else mask
+    return np.flatnonzero(mask)
+
+
+@check("L701", "invisible-character")
+def invisible_character(ledger) -> Iterator[Hit]:
+    """No cell holds zero-width or bidirectional-control characters (U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF…): what a reviewer reads must be what is stored."""
+    c = cells(ledger)
+    suspect = _where(~c.text.str.isascii())  # every such character is non-ASCII: scan only those cells
+    hit = suspect[c.text.iloc[suspect].str.contains(_INVISIBLE_RE, regex=True).to_numpy(dtype=bool)]
+    pattern = re.compile(_INVISIBLE_RE)
+
+    def describe(column, text):
+        m = pattern.search(text)
+        return (f"{column} holds {_describe(m.group())} at character {m.start() + 1}: "
+                f"it is invisible, so the cell reads as something other than what is stored ({show(text)!r})",
+                "no zero-width or bidirectional-control characters", show(text))
+
+    yield from _hits(c, hit, describe)
+
+
+@check("L702", "control-character")
+def control_character(ledger) -> Iterator[Hit]:
+    """No cell holds a control character (C0, C1, DEL, a line break, U+2028/U+2029); only TAB is allowed."""
+    c = cells(ledger)
+    pattern = re.compile(_CONTROL_RE)
+
+    def describe(column, text):
+        m = pattern.search(text)
+        what = "a line break" if m.group() in "\n\r\u2028\u2029" else "a control character"
+        return (f"{column} holds {what}, {_describe(m.group())}, at character {m.start() + 1} ({show(text)!r})",
+                "printable text on one line", show(text))
+
+    yield from _hits(c, _where(c.text.str.contains(_CONTROL_RE, regex=True)), describe)
+
+
+def fold(text: pd.Series) -> pd.Series:
+    """The form two identifiers must not share: NFKC, invisible characters removed, Cyrillic and Greek
+    look-alikes made Latin, case-folded. Vectorised; an ASCII cell only needs lower-casing."""
+    folded = text.str.lower()
+    other = ~text.str.isascii().to_numpy(dtype=bool)
+    if other.any():
+        sub = text[other]
+        folded[other] = (sub.str.normalize("NFKC").str.replace(_INVISIBLE_RE, "", regex=True)
+                         .str.translate(_FOLD_TABLE).str.casefold())
+    return folded
+
+
+@check("L703", "identifier-collision")
+def identifier_collision(ledger) -> Iterator[Hit]:
+    """Keys (claim_id, paper_id, metric, entity, benchmark, relation_id) stay distinct after NFKC, case folding and look-alike folding: `FastNet` and `Fastnet` are one name spelt twice."""
+    for table, column in KEY_COLUMNS.items():
+        t = ledger.tables.get(table)
+        if t is None or not len(t):
+            continue
+        text = t.frame[column]
+        folded = fold(text)
+        candidates = (folded.duplicated(keep=False) & text.ne("")).to_numpy(dtype=bool)
+        if not candidates.any():
+            continue
+        frame = pd.DataFrame({"raw": text.to_numpy()[candidates], "folded": folded.to_numpy()[candidates],
+                              "row": np.flatnonzero(candidates)})
+        grouped = frame.groupby("folded", sort=False)
+        first_raw, first_row = grouped["raw"].transform("first"), grouped["row"].transform("first")
+        clash = (frame["raw"] != first_raw).to_numpy(dtype=bool)
+        rows, originals = frame["row"].to_numpy()[clash], first_row.to_numpy()[clash]
+        for i, (row, orig) in enumerate(zip(rows, originals)):
+            if i == MAX_REPEATS:
+                yield Hit(None, column, f"{len(rows) - MAX_REPEATS} more cells of {column} like this are not listed", "", "", table)
+                break
+            mine, theirs = text.iat[row], text.iat[orig]
+            yield Hit(int(row), column, f"{column} {show(mine)!r} collides with {show(theirs)!r} on line {t.lines[orig]}: "
+                      f"they differ only in case, Unicode form or look-alike letters",
+                      "a key distinct from every other after folding", show(mine), table)
+
+
+def _first_confusable(text: str) -> str:
+    """The first character that makes `text` a homoglyph identifier (see L704), described."""
+    for ch in text:
+        if ch in CONFUSABLES:
+            return f"{_describe(ch)} looks like Latin {CONFUSABLES[ch]!r}"
+    for ch in text:
+        norm = unicodedata.normalize("NFKC", ch)
+        if norm != ch:
+            return f"{_describe(ch)} is a variant of {show(norm)!r}"
+    return "mixed scripts"
+
+
+@check("L704", "homoglyph-identifier")
+def homoglyph_identifier(ledger) -> Iterator[Hit]:
+    """An identifier or name uses no look-alike letters of another script (Cyrillic 'а' in a Latin word) and no characters NFKC changes (full-width, mathematical letters)."""
+    c = cells(ledger, NAME_COLUMNS)
+    suspect = _where(~c.text.str.isascii())  # ASCII text has no look-alikes and is NFKC-stable
+    sub = c.text.iloc[suspect]
+    bad = (sub.str.contains(_MIXED_RE, regex=True) | sub.str.normalize("NFKC").ne(sub)).to_numpy(dtype=bool)
+
+    def describe(column, text):
+        return (f"{column} {show(text)!r} is a homoglyph: {_first_confusable(text)}; it looks like a name it is not",
+                "plain letters of one script", show(text))
+
+    yield from _hits(c, suspect[bad], describe)
+
+
+@check("L705", "edge-whitespace", "warning")
+def edge_whitespace(ledger) -> Iterator[Hit]:
+    """A cell does not start or end with white space (spaces, non-breaking spaces, line breaks): invisible, and it makes a second spelling."""
+    c = cells(ledger)
+    first, last = c.text.str[:1], c.text.str[-1:]
+    mask = (first.str.isspace() & ~first.isin(["\t", "\r"])) | last.str.isspace()
+
+    def describe(column, text):
+        where = "starts" if text[:1].isspace() else "ends"
+        return f"{column} {where} with white space ({show(text)!r})", "no leading or trailing white space", show(text)
+
+    yield from _hits(c, _where(mask), describe)
+
+
+@check("L706", "formula-injection", "warning")
+def formula_injection(ledger) -> Iterator[Hit]:
+    """A text cell does not start with = + - @ TAB or CR, which a spreadsheet runs as a formula (plain numbers and the typed value column excepted)."""
+    only = {name: tuple(col for col in t.frame.columns if (name, col) not in TYPED_COLUMNS) for name, t in ledger.tables.items()}
+    c = cells(ledger, only)
+    starts = _where(c.text.str.contains(_FORMULA_START, regex=True))
+    risky = starts[~c.text.iloc[starts].str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)]
+
+    def describe(column, text):
+        hint = " (for a quote, start it one word earlier)" if column == "quote" else ""
+        return (f"{column} starts with {show(text[:1])!r}: a spreadsheet opening this file runs it as a formula{hint}",
+                "text that does not start with = + - @ TAB or CR", show(text))
+
+    yield from _hits(c, risky, describe)
