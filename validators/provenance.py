@@ -16,55 +16,75 @@ MARKERS_ALLOWED = {
 }
 
 
-def _rows_with_source(ledger):
-    """(row, claim, normalised abstract) for claims whose paper is known; the schema reports the rest."""
-    abstracts = {pid: normalise(a) for pid, a in ledger.abstracts.items()}
-    claims = ledger.claims
-    for row, (paper_id, quote, value, unit) in enumerate(zip(claims["paper_id"], claims["quote"], claims["value"], claims["unit"])):
-        if paper_id in abstracts and quote:
-            yield row, quote, value, unit, abstracts[paper_id]
+def _anchored(ledger) -> list[tuple[int, str, str, str]]:
+    """(row, quote, value, unit) of the claims whose paper is known and whose quote is not empty.
+    Claims of unknown papers and empty quotes are the schema's findings."""
+    abstracts = ledger.abstracts
+    c = ledger.claims
+    return [(row, q, v, u) for row, (p, q, v, u) in enumerate(zip(c["paper_id"], c["quote"], c["value"], c["unit"]))
+            if q and p in abstracts]
 
 
-def _matching_mentions(quote: str, value: str):
-    """Mentions in the quote that print this value with this precision (sign aside: decreases are stored negative)."""
+def _mentions(ledger):
+    """The numbers each distinct quote prints, read once per ledger (quotes repeat across claims)."""
+    cache = ledger.__dict__.setdefault("_quote_numbers", {})
+
+    def of(quote: str):
+        if quote not in cache:
+            cache[quote] = read_numbers(normalise(quote))
+        return cache[quote]
+
+    return of
+
+
+def _matching(mentions, value: str):
+    """Mentions that print this value with this precision (sign aside: decreases are stored negative)."""
     target = parse_value(value)
     if target is None:
         return None
     number, q = target
-    return [m for m in read_numbers(normalise(quote)) if (p := parse_value(m.value)) and abs(p[0]) == abs(number) and p[1] == q]
+    return [m for m in mentions if (p := parse_value(m.value)) and abs(p[0]) == abs(number) and p[1] == q]
 
 
 @check("L201", "quote-not-in-source")
 def quote_not_in_source(ledger) -> Iterator[Hit]:
     """The quote is a verbatim span of its paper's abstract (after the normalisation in ledger/text.py)."""
-    for row, quote, _, _, abstract in _rows_with_source(ledger):
-        if normalise(quote) not in abstract:
+    abstracts, normalised = ledger.abstracts, {}
+    paper = ledger.claims["paper_id"]
+    for row, quote, _, _ in _anchored(ledger):
+        pid = paper.iat[row]
+        if quote in abstracts[pid]:
+            continue  # the common case needs no normalisation
+        if pid not in normalised:
+            normalised[pid] = normalise(abstracts[pid])
+        if normalise(quote) not in normalised[pid]:
             yield Hit(row, "quote", "quote is not a verbatim span of the paper's abstract", "a substring of papers.csv abstract", quote[:120])
 
 
 @check("L202", "value-not-in-quote")
 def value_not_in_quote(ledger) -> Iterator[Hit]:
     """The value is one of the numbers the quote prints, with the printed precision (52.30 is not 52.3)."""
-    for row, quote, value, _, _ in _rows_with_source(ledger):
-        mentions = _matching_mentions(quote, value)
-        if mentions is None:
-            continue  # malformed value: the schema reports it
-        if not mentions:
-            printed = ", ".join(m.printed for m in read_numbers(normalise(quote))) or "no number"
+    numbers = _mentions(ledger)
+    for row, quote, value, _ in _anchored(ledger):
+        mentions = numbers(quote)
+        found = _matching(mentions, value)
+        if found == []:  # None: a malformed value, which the schema reports
+            printed = ", ".join(m.printed for m in mentions) or "no number"
             yield Hit(row, "value", f"value {value} is not printed in the quote (it prints: {printed})", value, printed)
 
 
 @check("L203", "unit-contradicts-quote")
 def unit_contradicts_quote(ledger) -> Iterator[Hit]:
     """The unit agrees with how the quote prints the number: "2.42x" is a ratio, "52.30%" is not a count."""
-    for row, quote, value, unit, _ in _rows_with_source(ledger):
+    numbers = _mentions(ledger)
+    for row, quote, value, unit in _anchored(ledger):
         if unit not in UNITS:
             continue
-        mentions = _matching_mentions(quote, value)
-        if not mentions:
+        found = _matching(numbers(quote), value)
+        if not found:
             continue
-        markers = {m.marker for m in mentions}
+        markers = {m.marker for m in found}
         if not markers & MARKERS_ALLOWED[unit]:
-            shown = " or ".join(repr(m.printed) for m in mentions)
+            shown = " or ".join(repr(m.printed) for m in found)
             allowed = " or ".join(repr(m) if m else "no marker" for m in sorted(MARKERS_ALLOWED[unit]))
             yield Hit(row, "unit", f"unit {unit} does not fit {shown} as printed", f"{unit}: {allowed}", ",".join(sorted(markers)) or "no marker")
