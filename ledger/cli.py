@@ -112,6 +112,38 @@ def diff_cmd(base, head, fmt, want_exit_code):
     sys.exit(1 if want_exit_code and not d.empty else 0)
 
 
+@main.command()
+@claims_option
+@papers_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build/report.html"), show_default=True,
+              help="Where to write the HTML report.")
+@click.option("--charts", type=click.Path(path_type=Path), default=None,
+              help="Also export every chart as SVG and PNG into this folder.")
+def report(claims, papers, out, charts):
+    """Validate, then write one self-contained HTML page: charts, findings, and a searchable claims table.
+
+    The page loads nothing from the network. Exits 1 when the ledger has error findings (the report is
+    written all the same)."""
+    from .engine import UnreadableFile, validate as run
+    from .html_report import build_charts, write_report
+    from .report import summary_line, render_text
+
+    try:
+        result = run(_layout(claims, papers))
+    except UnreadableFile as e:
+        click.echo(render_text([e.finding], {"claims": 0, "papers": 0, "error": 1, "warning": 0, "notice": 0}), err=True, nl=False)
+        sys.exit(2)
+    path = write_report(Path("."), out, result=result)
+    click.echo(f"{summary_line(result.summary())}\nreport: {path}")
+    if charts:
+        charts.mkdir(parents=True, exist_ok=True)
+        for name, chart in build_charts(result).items():
+            chart.save(charts / f"{name}.svg")
+            chart.save(charts / f"{name}.png", scale_factor=2)
+        click.echo(f"charts: {charts}/")
+    sys.exit(0 if result.ok else 1)
+
+
 def _load_or_exit(claims, papers):
     """Load the ledger for commands that read it; an unopenable file exits 2 with its finding."""
     from .engine import UnreadableFile, load

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from .findings import Finding, Severity, sort_findings
 from .layout import SPECS, Layout, TableSpec
-from .load import Table, UnreadableFile, read_table
+from .reader import Table, UnreadableFile, read_table
 
 # The columns that name a row, per table. Claims and papers use their spec key; the side tables
 # whose spec key is not unique (several waivers per claim, several skips per paper) use the

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .findings import Finding, Severity, count_by_severity, sort_findings
 from .layout import SPECS, Layout
-from .load import UnreadableFile, read_table
+from .reader import UnreadableFile, read_table
 from .model import Ledger
 from .registry import Hit, Rule, checks, rule
 from .schema import validate_table

@@ -26,17 +26,14 @@ folder, flushed and fsynced, then `os.replace`; an interrupted run leaves the ol
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .findings import Finding, Severity
 from .layout import SPECS, TableSpec
-from .load import BLANK_ROW, BOM, FILE_MISSING, LINE_ENDINGS, UnreadableFile, Table, read_table
+from .atomic import write_atomic
+from .reader import BLANK_ROW, BOM, FILE_MISSING, LINE_ENDINGS, UnreadableFile, Table, read_table
 from .report import text_line
 
 FIXABLE = {BOM.code, LINE_ENDINGS.code, BLANK_ROW.code}  # load warnings the canonical form removes
@@ -83,44 +80,6 @@ def canonical_text(table: Table) -> str:
 
 
 # Writing
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a reader (or a crash) sees the old file or the new one, never half.
-
-    The temporary file sits in the target's folder (os.replace is atomic only within one file
-    system), is flushed and fsynced before the rename, keeps the old file's permission bits, and is
-    removed if anything fails. A symlink is written through, not replaced.
-    """
-    target = Path(path).resolve()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(target.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable where the platform allows it (POSIX); best effort elsewhere."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # The job

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .layout import Layout
 from .intervals import Interval
-from .load import Table
+from .reader import Table
 
 _VALUE = r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?:e(?P<exp>\d+))?$"
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 import pandas as pd
 
 from .findings import Finding
-from .load import Table
+from .reader import Table
 from .registry import Rule, rule
 from .units import DIRECTIONS, ENTITY_KINDS, QUALIFIERS, READINGS, STATUSES, UNITS
 

@@ -20,7 +20,7 @@ from ledger.diff import (GITHUB_COMMENT_LIMIT, DiffError, FieldChange, LedgerDif
 from ledger.findings import Finding, Severity
 from ledger.fmt import render_record
 from ledger.layout import CLAIMS, PAPERS, WAIVERS
-from ledger.load import read_table
+from ledger.reader import read_table
 
 FIXTURES = TESTS / "diff_fixtures"
 GOLDEN = TESTS / "golden"

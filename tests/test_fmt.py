@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from ledger import fmt
+from ledger import atomic, fmt
 from ledger.fmt import FormatResult, canonical_text, exit_code, format_paths, format_table, quote_cell, render_results
 from ledger.layout import CLAIMS, PAPERS, SPECS, WAIVERS
-from ledger.load import read_table
+from ledger.reader import read_table
 
 HEADER = ",".join(CLAIMS.columns)
 
@@ -177,7 +177,7 @@ def test_an_interrupted_write_leaves_the_old_file_whole(tmp_path, monkeypatch, w
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(fmt.os, where, boom)
+    monkeypatch.setattr(atomic.os, where, boom)
     with pytest.raises(OSError, match="disk full"):
         format_table(path, CLAIMS)
     monkeypatch.undo()
@@ -204,7 +204,7 @@ def test_an_interrupted_write_midway_leaves_the_old_file_whole(tmp_path, monkeyp
             self.fh.write(data[: len(data) // 2])
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(fmt.os, "fdopen", lambda fd, mode: HalfWriter(real_fdopen(fd, mode)))
+    monkeypatch.setattr(atomic.os, "fdopen", lambda fd, mode: HalfWriter(real_fdopen(fd, mode)))
     with pytest.raises(KeyboardInterrupt):
         format_table(path, CLAIMS)
     assert path.read_bytes() == before

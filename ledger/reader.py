@@ -10,14 +10,13 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .findings import Finding, Severity
+from .findings import Finding
 from .layout import TableSpec
 from .registry import rule
 
