@@ -10,6 +10,7 @@ Numbers in a formula are exact constants; claim references stand for their round
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Callable, Union
@@ -17,7 +18,8 @@ from typing import Callable, Union
 from .intervals import Interval
 
 MAX_LENGTH = 2000  # a formula longer than this is refused: relations are short
-_TOKEN = re.compile(r"\s*(?:(?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d{1,3})?)|\{(?P<ref>[^{}\s]+)\}|(?P<op>==|<=|>=|[-+*/()<>=]))")
+MAX_TOKENS = 256  # and this many tokens: the parser recurses, and relations are short
+_TOKEN = re.compile(r"\s*(?:(?P<num>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]{1,3})?)|\{(?P<ref>[^{}\s]+)\}|(?P<op>==|<=|>=|[-+*/()<>=]))")
 COMPARISONS = ("==", "=", "<=", ">=", "<", ">")
 
 
@@ -69,6 +71,8 @@ def tokenize(text: str) -> list[tuple[str, str]]:
             raise FormulaError(f"unexpected {text[pos:].strip()[:20]!r} at character {pos + 1}")
         kind = m.lastgroup
         tokens.append((kind, m.group(kind)))
+        if len(tokens) > MAX_TOKENS:
+            raise FormulaError(f"formula has more than {MAX_TOKENS} tokens")
         pos = m.end()
     return tokens
 
@@ -112,7 +116,10 @@ class _Parser:
             raise FormulaError("formula nests too deeply")
         kind, text = self.take()
         if kind == "num":
-            return Num(float(text))
+            value = float(text)
+            if not math.isfinite(value):
+                raise FormulaError(f"constant {text} is too large to compute with")
+            return Num(value)
         if kind == "ref":
             return Ref(text)
         if (kind, text) == ("op", "-"):
@@ -158,6 +165,10 @@ def evaluate(node: Node, env: dict[str, Interval]) -> Interval:
 def holds(rel: Relation, env: dict[str, Interval]) -> tuple[bool, Interval, Interval]:
     """Whether the relation can hold for some true values inside the intervals; also both sides."""
     a, b = evaluate(rel.left, env), evaluate(rel.right, env)
+    bounded = all(math.isfinite(x) for i in env.values() for x in (i.lo, i.hi))
+    sides = (a.lo, a.hi, b.lo, b.hi)
+    if any(math.isnan(x) for x in sides) or (bounded and not all(math.isfinite(x) for x in sides)):
+        raise OverflowError(f"the relation overflows: {a} vs {b}")  # finite inputs, infinite result
     ok = {
         "==": a.meets(b),
         "<=": a.lo <= b.hi or a.meets(b), ">=": a.hi >= b.lo or a.meets(b),

@@ -10,8 +10,10 @@ import pandas as pd
 
 from .layout import Layout
 from .intervals import Interval
+from .numbers import CANONICAL_VALUE_PATTERN
 from .reader import Table
 
+_CANONICAL = CANONICAL_VALUE_PATTERN.removeprefix("^").removesuffix("$")
 _VALUE = r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?:e(?P<exp>\d+))?$"
 
 
@@ -21,8 +23,9 @@ def value_intervals(values: pd.Series) -> pd.DataFrame:
     A value whose last printed digit sits at 10^q stands for [v - 0.5*10^q, v + 0.5*10^q]:
     `52.30` is [52.295, 52.305], `52.6e3` is [52550, 52650]. Malformed values give NaN.
     """
-    parts = values.astype("str").str.extract(_VALUE)
-    ok = parts["int"].notna()
+    values = values.astype("str")
+    parts = values.str.extract(_VALUE)
+    ok = parts["int"].notna() & values.str.fullmatch(_CANONICAL).fillna(False)  # exactly what the schema accepts
     frac_len = parts["frac"].fillna("").str.len()
     exp = pd.to_numeric(parts["exp"], errors="coerce").fillna(0)
     q = (exp - frac_len).where(ok)

@@ -18,7 +18,9 @@ from decimal import Decimal, InvalidOperation, localcontext, MAX_EMAX, MIN_EMIN
 
 __all__ = ["CANONICAL_VALUE_PATTERN", "Mention", "canonical", "interval", "is_canonical", "parse_value", "read_numbers"]
 
-CANONICAL_VALUE_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?(e[0-9]+)?$"
+# The exponent has at most three digits and no leading zero: one spelling per value, and no
+# value a float cannot hold the magnitude of (1e999 overflows to inf and is reported, not computed).
+CANONICAL_VALUE_PATTERN = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?(e[1-9][0-9]{0,2})?$"
 _CANONICAL = re.compile(CANONICAL_VALUE_PATTERN)
 
 
@@ -179,9 +181,9 @@ def parse_value(value: str) -> tuple[Decimal, int] | None:
     _, _, frac = mantissa.partition(".")
     try:
         q = (int(exp) if exp else 0) - len(frac)
-    except ValueError:  # an exponent too long for int()
+        return Decimal(value), q
+    except (ValueError, ArithmeticError):  # an exponent beyond what int() or Decimal take
         return None
-    return Decimal(value), q
 
 
 def interval(value: str) -> tuple[float, float]:

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 
 from .findings import Finding, Severity
 
 GITHUB_ANNOTATION_LIMIT = 10  # GitHub shows at most 10 annotations per severity and step
+
+
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def visible(s: str) -> str:
+    """Control, zero-width and bidi characters as <U+XXXX>: a terminal or a PR page must not hide or reorder them."""
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", s)
 
 
 def location(f: Finding) -> str:
@@ -16,7 +25,7 @@ def location(f: Finding) -> str:
 def text_line(f: Finding) -> str:
     where = " ".join(x for x in (f.claim_id, f.column) if x)
     bracket = f" [{where}]" if where else ""
-    return f"{location(f)}: {f.code} {f.check}{bracket} {f.message}"
+    return visible(f"{location(f)}: {f.code} {f.check}{bracket} {f.message}").replace("\n", " ")
 
 
 def summary_line(summary: dict) -> str:
@@ -35,7 +44,7 @@ def render_json(findings: list[Finding], summary: dict) -> str:
 
 
 def _md_cell(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return visible(s.replace("\r", " ").replace("\n", " ")).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def render_markdown(findings: list[Finding], summary: dict) -> str:
@@ -63,7 +72,7 @@ def github_command(f: Finding) -> str:
         props.append(f"line={f.line}")
     props.append(f"title={_escape_property(f'{f.code} {f.check}')}")
     where = " ".join(x for x in (f.claim_id, f.column) if x)
-    msg = f"{where}: {f.message}" if where else f.message
+    msg = visible(f"{where}: {f.message}" if where else f.message)
     return f"::{kind} {','.join(props)}::{_escape_data(msg)}"
 
 

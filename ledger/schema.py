@@ -80,7 +80,7 @@ def column_checks(table: Table, known: dict[str, set[str]]) -> dict[str, list]:
     elif name == "entities":
         checks["kind"].append(_isin(ENTITY_KINDS, VOCABULARY, "kind: one of " + ", ".join(ENTITY_KINDS)))
     elif name == "benchmarks":
-        checks["size"].append(_matches(r"[1-9][0-9]*", NUMBER_FORMAT, "size: a whole number of examples"))
+        checks["size"].append(_matches(r"[1-9][0-9]{0,11}", NUMBER_FORMAT, "size: a whole number of examples"))
     elif name == "relations":
         checks["relation_id"].append(_matches(SLUG, ID_FORMAT, "relation_id: lowercase slug"))
     elif name == "skips":

@@ -6,6 +6,7 @@ All of it runs on rounding intervals (ledger/intervals.py): two numbers agree wh
 from __future__ import annotations
 
 import math
+import re
 from typing import Iterator
 
 import numpy as np
@@ -80,8 +81,8 @@ def relation_violated(ledger) -> Iterator[Hit]:
             continue
         try:
             ok, left, right = holds(rel, env)
-        except ZeroDivisionError:
-            continue
+        except (ZeroDivisionError, OverflowError):
+            continue  # reported by relation-invalid
         if not ok:
             yield Hit(row, "formula", f"relation {rid} fails: left side is {left}, right side is {right}", "sides that meet",
                       f"{left} vs {right}", table="relations")
@@ -100,17 +101,23 @@ def relation_invalid(ledger) -> Iterator[Hit]:
             yield Hit(row, "formula", f"relation {rid} names unknown claims: {', '.join(missing)}", "existing claim_ids",
                       ", ".join(missing), table="relations")
             continue
+        env = {ref: ledger.interval(ids[ref]) for ref in refs(rel)}
+        if any(math.isnan(i.lo) or math.isnan(i.hi) for i in env.values()):
+            continue  # a malformed value: the schema reports it
         try:
-            holds(rel, {ref: ledger.interval(ids[ref]) for ref in refs(rel)})
-        except ZeroDivisionError as e:
-            yield Hit(row, "formula", f"relation {rid}: {e}", "a divisor that cannot be 0", "", table="relations")
+            holds(rel, env)
+        except (ZeroDivisionError, OverflowError) as e:
+            yield Hit(row, "formula", f"relation {rid}: {e}", "a relation that can be computed", "", table="relations")
+
+
+_SIZE = re.compile(r"[1-9][0-9]{0,11}")  # the schema reports any other size (number-format)
 
 
 def _benchmarks(ledger) -> dict[str, tuple[int, set[str], int]]:
     t = ledger.tables["benchmarks"].frame
     out = {}
     for row, (name, size, metrics) in enumerate(zip(t["benchmark"], t["size"], t["metrics"])):
-        if size.isdigit() and int(size) > 0:
+        if _SIZE.fullmatch(size):
             out[name] = (int(size), set(metrics.split()), row)
     return out
 
@@ -145,7 +152,7 @@ def benchmark_size_mismatch(ledger) -> Iterator[Hit]:
         if source and source not in ids and not source.startswith(("http://", "https://")):
             yield Hit(row, "source", f"{name}: source {source!r} is neither a claim_id nor a URL", "a claim_id or an http(s) URL",
                       source, table="benchmarks")
-        elif source in ids and size.isdigit():
+        elif source in ids and _SIZE.fullmatch(size):
             claimed = ledger.interval(ids[source])
             if not claimed.meets(Interval.point(float(size))):
                 yield Hit(row, "size", f"{name} has size {size}, but claim {source} says {ledger.claims['value'].iat[ids[source]]}",

@@ -9,9 +9,11 @@ characters, never its meaning:
   OVERRIDE (U+202E) in a cell reorders what a reader sees, not what a program compares. The soft
   hyphen U+00AD is allowed: it is a common scraping artefact of abstracts, shows as a hyphen where it
   breaks a line, and `ledger.text.normalise` drops it when quotes are matched.
-- L702 control characters: C0 and C1 controls and DEL, line breaks included (CONTRIBUTING: no line
-  breaks inside a cell), U+2028/U+2029 (they break lines in editors and terminals); only TAB is allowed.
-  NUL never gets here: the loader refuses the file (L004).
+- L702 control characters: C0 and C1 controls and DEL (an ANSI escape rewrites a terminal, a lone CR
+  makes `cat` print the end of a cell over its start); only TAB is allowed. Line breaks (LF, CRLF,
+  U+2028, U+2029) are content in prose (quote, notes, title, abstract, descriptions, reasons, skip
+  contexts) and an error everywhere else (an id, a name, a vocabulary word). NUL never gets here: the
+  loader refuses the file (L004).
 - L703 identifier collisions: keys that differ as stored but become equal after Unicode NFKC, case
   folding, removing invisible characters and folding common Cyrillic/Greek look-alikes to Latin
   (`FastNet` vs `Fastnet`, `ﬁne-tune` vs `fine-tune`, `fastnet` vs `fastnеt` with a Cyrillic `е`).
@@ -25,9 +27,12 @@ characters, never its meaning:
   two spellings of one name). A leading TAB or CR is reported as L706 instead, and a CR also as L702.
 - L706 formula injection: a cell that starts with `=`, `+`, `-`, `@`, TAB or CR is run as a formula
   when the CSV is opened in a spreadsheet (CWE-1236), e.g. `=HYPERLINK(...)` or `-2+cmd|' /C calc'!A0`.
-  A warning, because the ledger itself never evaluates cells. Not reported: the claims `value` column
-  (typed and checked by L102, so it cannot carry a payload: `-23` is a legitimate decrease) and any
-  cell that is a plain signed number (`-23`, `+1.5e3`), which a spreadsheet reads as a number.
+  A warning, because the ledger itself never evaluates cells. Not reported: any cell that is a plain
+  signed number (`-23`, `+1.5e3`), which a spreadsheet reads as a number. A relation formula is not
+  exempt: start it with a claim reference or a parenthesis (`(-{a}) + {b} == 0`).
+
+The claims `value` column is left to the schema by every check here: it is typed (L102 refuses anything
+but a canonical decimal string, so a value cannot carry a payload, and `-23` is a legitimate decrease).
   Quotes are NOT exempt: a quote is a span of the abstract, so a quote that starts with a sign
   (`-2.3% lower`) can always start one word earlier (`a change of -2.3%`); the warning says so.
 
@@ -41,8 +46,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -55,6 +60,8 @@ MAX_REPEATS = 20  # per table, column and code; the loader uses the same cap
 # the simple patterns to pyarrow's RE2 instead of Python's re.
 INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\u180e\ufeff"
 CONTROL = "\x01-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029"  # TAB (\x09) allowed; NUL stopped by the loader
+# In free text a line break (LF, CRLF, U+2028, U+2029) is content; a CR that ends no line is still a control.
+_FREE_CONTROL_RE = "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?:[^\n]|\\Z)"
 _INVISIBLE_RE = f"[{INVISIBLE}]"
 _CONTROL_RE = f"[{CONTROL}]"
 
@@ -91,8 +98,11 @@ NAME_COLUMNS = {
 # Keys that must stay distinct after folding (the unique key of each table that has one).
 KEY_COLUMNS = {"claims": "claim_id", "papers": "paper_id", "metrics": "metric", "entities": "entity",
                "benchmarks": "benchmark", "relations": "relation_id"}
-# Columns a formula-injection payload is not looked for in: typed, and checked by the schema.
+# Typed columns the hygiene checks leave to the schema: any character out of place there is already L102.
 TYPED_COLUMNS = {("claims", "value")}
+# Prose, where a line break is content (an abstract or a note may hold several paragraphs).
+FREE_TEXT = {"claims": ("quote", "notes"), "papers": ("title", "abstract"), "metrics": ("description",),
+             "relations": ("description",), "waivers": ("reason",), "skips": ("context", "reason")}
 _PLAIN_NUMBER = r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _FORMULA_START = "^[=+\\-@\t\r]"
 
@@ -109,8 +119,9 @@ def show(text: str, limit: int = 80) -> str:
     return "".join(out) + ("…" if len(text) > limit else "")
 
 
-_CONTROL_NAMES = {"\x07": "BELL", "\x08": "BACKSPACE", "\t": "CHARACTER TABULATION", "\n": "LINE FEED", "\x0b": "LINE TABULATION", "\x0c": "FORM FEED",
-                  "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE", "\x7f": "DELETE", "\x85": "NEXT LINE"}
+_CONTROL_NAMES = {"\x07": "BELL", "\x08": "BACKSPACE", "\t": "CHARACTER TABULATION", "\n": "LINE FEED",
+                  "\x0b": "LINE TABULATION", "\x0c": "FORM FEED", "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE",
+                  "\x7f": "DELETE", "\x85": "NEXT LINE"}
 
 
 def _describe(ch: str) -> str:
@@ -138,12 +149,15 @@ class Cells:
             yield table, column, mine - start, mine
 
 
-def cells(ledger, only: dict[str, tuple[str, ...]] | None = None) -> Cells:
+def cells(ledger, only: dict[str, tuple[str, ...]] | None = None, but: dict[str, tuple[str, ...]] | None = None) -> Cells:
+    """The cells of every table's columns (or only the listed ones, or all but the listed ones); never a typed column."""
     series, parts, start = [], [], 0
     for name, table in ledger.tables.items():
         if not len(table):
             continue
         for column in table.frame.columns:
+            if (name, column) in TYPED_COLUMNS or (but is not None and column in but.get(name, ())):
+                continue
             if only is None or column in only.get(name, ()):
                 series.append(table.frame[column])
                 parts.append((name, column, start))
@@ -177,26 +191,29 @@ def invisible_character(ledger) -> Iterator[Hit]:
 
     def describe(column, text):
         m = pattern.search(text)
-        return (f"{column} holds {_describe(m.group())} at character {m.start() + 1}: "
-                f"it is invisible, so the cell reads as something other than what is stored ({show(text)!r})",
-                "no zero-width or bidirectional-control characters", show(text))
+        message = (f"{column} holds {_describe(m.group())} at character {m.start() + 1}: "
+                   f"it is invisible, so the cell reads as something other than what is stored ({show(text)!r})")
+        return message, "no zero-width or bidirectional-control characters", show(text)
 
     yield from _hits(c, hit, describe)
 
 
 @check("L702", "control-character")
 def control_character(ledger) -> Iterator[Hit]:
-    """No cell holds a control character (C0, C1, DEL, a line break, U+2028/U+2029); only TAB is allowed."""
-    c = cells(ledger)
-    pattern = re.compile(_CONTROL_RE)
+    """No cell holds a control character (C0, C1, DEL, a lone CR); only TAB is allowed, and line breaks only in prose (quote, notes, abstract, descriptions)."""
+    def describe(pattern):
+        def line(column, text):
+            m = re.search(pattern, text)
+            ch = m.group()[0]
+            what = "a line break" if ch in "\n\r\u2028\u2029" else "a control character"
+            return (f"{column} holds {what}, {_describe(ch)}, at character {m.start() + 1} ({show(text)!r})",
+                    "printable text on one line" if what == "a line break" else "no control characters", show(text))
+        return line
 
-    def describe(column, text):
-        m = pattern.search(text)
-        what = "a line break" if m.group() in "\n\r\u2028\u2029" else "a control character"
-        return (f"{column} holds {what}, {_describe(m.group())}, at character {m.start() + 1} ({show(text)!r})",
-                "printable text on one line", show(text))
-
-    yield from _hits(c, _where(c.text.str.contains(_CONTROL_RE, regex=True)), describe)
+    names = cells(ledger, but=FREE_TEXT)
+    yield from _hits(names, _where(names.text.str.contains(_CONTROL_RE, regex=True)), describe(_CONTROL_RE))
+    prose = cells(ledger, only=FREE_TEXT)
+    yield from _hits(prose, _where(prose.text.str.contains(_FREE_CONTROL_RE, regex=True)), describe(_FREE_CONTROL_RE))
 
 
 def fold(text: pd.Series) -> pd.Series:
@@ -283,8 +300,7 @@ def edge_whitespace(ledger) -> Iterator[Hit]:
 @check("L706", "formula-injection", "warning")
 def formula_injection(ledger) -> Iterator[Hit]:
     """A text cell does not start with = + - @ TAB or CR, which a spreadsheet runs as a formula (plain numbers and the typed value column excepted)."""
-    only = {name: tuple(col for col in t.frame.columns if (name, col) not in TYPED_COLUMNS) for name, t in ledger.tables.items()}
-    c = cells(ledger, only)
+    c = cells(ledger)
     starts = _where(c.text.str.contains(_FORMULA_START, regex=True))
     risky = starts[~c.text.iloc[starts].str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)]
 

@@ -43,7 +43,7 @@ def _matching(mentions, value: str):
     if target is None:
         return None
     number, q = target
-    return [m for m in mentions if (p := parse_value(m.value)) and abs(p[0]) == abs(number) and p[1] == q]
+    return [m for m in mentions if (p := parse_value(m.value)) and p[0].copy_abs() == number.copy_abs() and p[1] == q]
 
 
 @check("L201", "quote-not-in-source")
