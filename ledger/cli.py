@@ -37,16 +37,12 @@ def main():
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 def validate(claims, papers, fmt, strict):
     """Check the ledger: load, schema, provenance, ranges, implied values, conflicts."""
-    from .engine import UnreadableFile, validate as run
+    from .engine import validate as run
     from .findings import Severity
-    from .report import RENDERERS, render_markdown, render_text
+    from .report import RENDERERS, render_markdown
 
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
-    try:
-        result = run(_layout(claims, papers))
-    except UnreadableFile as e:
-        click.echo(render_text([e.finding], {"claims": 0, "papers": 0, "error": 1, "warning": 0, "notice": 0}), err=True, nl=False)
-        sys.exit(2)
+    result = _or_exit_2(run, claims, papers)
     summary = result.summary()
     click.echo(RENDERERS[fmt](result.findings, summary), nl=False)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -124,15 +120,11 @@ def report(claims, papers, out, charts):
 
     The page loads nothing from the network. Exits 1 when the ledger has error findings (the report is
     written all the same)."""
-    from .engine import UnreadableFile, validate as run
+    from .engine import validate as run
     from .html_report import build_charts, write_report
-    from .report import summary_line, render_text
+    from .report import summary_line
 
-    try:
-        result = run(_layout(claims, papers))
-    except UnreadableFile as e:
-        click.echo(render_text([e.finding], {"claims": 0, "papers": 0, "error": 1, "warning": 0, "notice": 0}), err=True, nl=False)
-        sys.exit(2)
+    result = _or_exit_2(run, claims, papers)
     path = write_report(Path("."), out, result=result)
     click.echo(f"{summary_line(result.summary())}\nreport: {path}")
     if charts:
@@ -144,16 +136,22 @@ def report(claims, papers, out, charts):
     sys.exit(0 if result.ok else 1)
 
 
-def _load_or_exit(claims, papers):
-    """Load the ledger for commands that read it; an unopenable file exits 2 with its finding."""
-    from .engine import UnreadableFile, load
+def _or_exit_2(job, claims, papers):
+    """Run job(layout); a ledger file that cannot be opened at all prints its finding and exits 2."""
+    from .engine import UnreadableFile
     from .report import render_text
 
     try:
-        return load(_layout(claims, papers))
+        return job(_layout(claims, papers))
     except UnreadableFile as e:
         click.echo(render_text([e.finding], {"claims": 0, "papers": 0, "error": 1, "warning": 0, "notice": 0}), err=True, nl=False)
         sys.exit(2)
+
+
+def _load_or_exit(claims, papers):
+    from .engine import load
+
+    return _or_exit_2(load, claims, papers)
 
 
 @main.command()

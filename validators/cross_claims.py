@@ -66,9 +66,9 @@ def _entity_index(ledger):
     return canonical, spelling
 
 
-@check("L503", "entity-second-spelling", "warning")
-def entity_second_spelling(ledger) -> Iterator[Hit]:
-    """A subject or baseline uses the one spelling of vocab/entities.csv, not an alias or a variant of it."""
+def _names(ledger) -> Iterator[tuple[int, str, str, str | None]]:
+    """(row, column, name, the canonical entity it spells or None) for subjects and baselines that are
+    not a canonical spelling. Nothing when the ledger has no entity list."""
     if not len(ledger.tables["entities"]):
         return
     canonical, spelling = _entity_index(ledger)
@@ -76,19 +76,20 @@ def entity_second_spelling(ledger) -> Iterator[Hit]:
     for column in ("subject", "baseline"):
         for row, name in enumerate(c[column]):
             if name and name not in canonical:
-                known = spelling.get(name) or spelling.get(_fold(name))
-                if known:
-                    yield Hit(row, column, f"{name!r} is a second spelling of {known!r}", known, name)
+                yield row, column, name, spelling.get(name) or spelling.get(_fold(name))
+
+
+@check("L503", "entity-second-spelling", "warning")
+def entity_second_spelling(ledger) -> Iterator[Hit]:
+    """A subject or baseline uses the one spelling of vocab/entities.csv, not an alias or a variant of it."""
+    for row, column, name, known in _names(ledger):
+        if known:
+            yield Hit(row, column, f"{name!r} is a second spelling of {known!r}", known, name)
 
 
 @check("L504", "entity-unknown", "warning")
 def entity_unknown(ledger) -> Iterator[Hit]:
     """A subject or baseline is listed in vocab/entities.csv, so that every spelling can be checked."""
-    if not len(ledger.tables["entities"]):
-        return
-    canonical, spelling = _entity_index(ledger)
-    c = ledger.claims
-    for column in ("subject", "baseline"):
-        for row, name in enumerate(c[column]):
-            if name and name not in canonical and not (spelling.get(name) or spelling.get(_fold(name))):
-                yield Hit(row, column, f"{name!r} is not in vocab/entities.csv", "a listed entity", name)
+    for row, column, name, known in _names(ledger):
+        if not known:
+            yield Hit(row, column, f"{name!r} is not in vocab/entities.csv", "a listed entity", name)
