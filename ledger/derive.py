@@ -98,16 +98,16 @@ def _relative_as_ratio(cmp: pd.DataFrame) -> pd.DataFrame:
 def derivations(ledger) -> pd.DataFrame:
     """Every implied value: kind, target (and baseline for ratios), metric, context, unit, lo, hi,
     the claim rows it comes from (source, via) and how it was computed. Cached on the ledger."""
-    cached = ledger.__dict__.get("_derivations")
-    if cached is not None:
-        return cached
+    return ledger.memo("derivations", lambda: _derive(ledger))
+
+
+def _derive(ledger) -> pd.DataFrame:
     c = claim_frame(ledger)
     lv, cmp = levels(c), comparisons(c)
     parts = [_combine(lv, cmp, forward=True), _combine(lv, cmp, forward=False), _relative_as_ratio(cmp)]
     parts = [p for p in parts if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     out["width"] = out["hi"].astype(float) - out["lo"].astype(float)
-    ledger.__dict__["_derivations"] = out
     return out
 
 

@@ -7,6 +7,7 @@ intervals meet.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -62,7 +63,7 @@ def slack(*bounds):
     """The tolerance at interval edges: relative to the largest finite bound, at least _EPS."""
     with np.errstate(invalid="ignore"):
         finite = [np.where(np.isfinite(b), np.abs(b), 0.0) for b in bounds]
-    return _EPS * np.maximum(1.0, np.maximum.reduce(finite))
+    return _EPS * functools.reduce(np.maximum, finite, 1.0)  # broadcasts scalars against arrays
 
 
 def disjoint(lo1, hi1, lo2, hi2):

@@ -56,8 +56,20 @@ class Ledger:
     layout: Layout
     tables: dict[str, Table] = field(default_factory=dict)
 
+    _memo: dict = field(default_factory=dict, repr=False)
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name].frame
+
+    def memo(self, key: str, compute):
+        """compute(), once per ledger: for results several checks share (derivations, coverage)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def column(self, table: str, name: str) -> list[str]:
+        """A column as a Python list, made once: iterating an Arrow-backed Series cell by cell is slow."""
+        return self.memo(f"column:{table}.{name}", lambda: self.tables[table].frame[name].tolist())
 
     @property
     def claims(self) -> pd.DataFrame:

@@ -21,6 +21,11 @@ _FOLD = str.maketrans({
 _SPACE = re.compile(r"\s+")
 
 
+_ASCII_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  ")
+
+
 def normalise(text: str) -> str:
+    if text.isascii() and not _ASCII_SPACE.search(text) and text == text.strip():
+        return text  # the common case: NFKC and the folds change nothing in plain ASCII
     text = unicodedata.normalize("NFKC", text).translate(_DROP).translate(_FOLD)
     return _SPACE.sub(" ", text).strip()

@@ -27,11 +27,14 @@ def _quote(ledger, row: int) -> str:
 def implied_out_of_range(ledger) -> Iterator[Hit]:
     """A value implied by two claims (a level and a ratio, points or relative change) lies in its unit's range."""
     d = derivations(ledger)
-    for r in d.itertuples():
-        u = UNITS[r.unit]
-        under = u.minimum is not None and (bool(below(r.hi, u.minimum, u.open_min)) if u.open_min else bool(disjoint(r.lo, r.hi, u.minimum, np.inf)))
-        over = u.maximum is not None and bool(disjoint(r.lo, r.hi, -np.inf, u.maximum))
-        if under or over:
+    if d.empty:
+        return
+    lo, hi = d["lo"].to_numpy(float), d["hi"].to_numpy(float)
+    unit_min = d["unit"].map(lambda n: -np.inf if UNITS[n].minimum is None else UNITS[n].minimum).to_numpy(float)
+    unit_max = d["unit"].map(lambda n: np.inf if UNITS[n].maximum is None else UNITS[n].maximum).to_numpy(float)
+    open_min = d["unit"].map(lambda n: UNITS[n].open_min).to_numpy(bool)
+    outside = np.where(open_min, below(hi, unit_min, True), disjoint(lo, hi, unit_min, np.inf)) | disjoint(lo, hi, -np.inf, unit_max)
+    for r in d[outside].itertuples():
             yield Hit(int(r.via), "value", f"implies {r.metric} of {r.target} = {Interval(r.lo, r.hi)} {r.unit}, outside its range "
                       f"(from {r.how}; {_quote(ledger, int(r.source))})", f"{r.unit} within its range", str(Interval(r.lo, r.hi)))
 
@@ -129,19 +132,20 @@ def accuracy_not_reachable(ledger) -> Iterator[Hit]:
     if not bench:
         return
     c, v = ledger.claims, ledger.values
-    for row in np.flatnonzero((c["unit"] == "percent").to_numpy() & (c["qualifier"] == "exact").to_numpy() & v["num"].notna().to_numpy()):
-        parts = [p.strip() for p in c["context"].iat[row].split(";")]
-        for name in parts:
-            if name in bench and c["metric"].iat[row] in bench[name][1]:
-                n = bench[name][0]
-                lo, hi = v["lo"].iat[row], v["hi"].iat[row]
-                if not (math.isfinite(lo) and math.isfinite(hi)):
-                    continue  # a value too large for a float: value-out-of-range reports it
-                k_lo, k_hi = math.ceil(lo * n / 100 - 1e-9), math.floor(hi * n / 100 + 1e-9)
-                if k_lo > k_hi:
-                    near = ", ".join(f"{k}/{n} = {100 * k / n:.4g}%" for k in (k_hi, k_lo))
-                    yield Hit(int(row), "value", f"{c['value'].iat[row]}% is not k/{n} for any whole k on {name} ({near})",
-                              f"k/{n}", c["value"].iat[row])
+    lo, hi = v["lo"].to_numpy(float), v["hi"].to_numpy(float)
+    candidates = (c["unit"] == "percent").to_numpy() & (c["qualifier"] == "exact").to_numpy() & np.isfinite(lo) & np.isfinite(hi)
+    parts = c["context"][candidates].str.split(";").explode().str.strip()  # index: the claim's row
+    parts = parts[parts.isin(list(bench))]
+    if parts.empty:
+        return
+    rows = parts.index.to_numpy()
+    n = parts.map(lambda name: bench[name][0]).to_numpy(float)
+    applies = np.array([c["metric"].iat[r] in bench[name][1] for r, name in zip(rows, parts)], dtype=bool)
+    k_lo, k_hi = np.ceil(lo[rows] * n / 100 - 1e-9), np.floor(hi[rows] * n / 100 + 1e-9)
+    for row, name, size, a, b in zip(rows[applies & (k_lo > k_hi)], parts[applies & (k_lo > k_hi)], n[applies & (k_lo > k_hi)].astype(int),
+                                     k_hi[applies & (k_lo > k_hi)].astype(int), k_lo[applies & (k_lo > k_hi)].astype(int)):
+        near = ", ".join(f"{k}/{size} = {100 * k / size:.4g}%" for k in (a, b))
+        yield Hit(int(row), "value", f"{c['value'].iat[row]}% is not k/{size} for any whole k on {name} ({near})", f"k/{size}", c["value"].iat[row])
 
 
 @check("L406", "benchmark-size-mismatch")

@@ -22,14 +22,14 @@ def value_conflict(ledger) -> Iterator[Hit]:
     frame = c[QUANTITY].assign(lo=v["lo"].to_numpy(), hi=v["hi"].to_numpy(), row=np.arange(len(c)))
     frame = frame[v["num"].notna().to_numpy()]
     dup = frame[frame.duplicated(QUANTITY, keep=False)]
-    for _, g in dup.groupby(QUANTITY, sort=False):
-        first = g.iloc[0]
-        for r in g.iloc[1:].itertuples():
-            if disjoint(r.lo, r.hi, first["lo"], first["hi"]):
-                fr = int(first["row"])
-                yield Hit(int(r.row), "value", f"{c['value'].iat[r.row]} conflicts with {c['value'].iat[fr]} of "
-                          f"{c['claim_id'].iat[fr]} for the same quantity; quotes: \"{c['quote'].iat[r.row]}\" vs \"{c['quote'].iat[fr]}\"",
-                          c["value"].iat[fr], c["value"].iat[r.row])
+    if dup.empty:
+        return
+    first = dup.groupby(QUANTITY, sort=False)[["lo", "hi", "row"]].transform("first")
+    apart = disjoint(dup["lo"].to_numpy(float), dup["hi"].to_numpy(float), first["lo"].to_numpy(float), first["hi"].to_numpy(float))
+    for r, fr in zip(dup["row"].to_numpy()[apart], first["row"].to_numpy()[apart]):
+        r, fr = int(r), int(fr)
+        yield Hit(r, "value", f"{c['value'].iat[r]} conflicts with {c['value'].iat[fr]} of {c['claim_id'].iat[fr]} for the "
+                  f"same quantity; quotes: \"{c['quote'].iat[r]}\" vs \"{c['quote'].iat[fr]}\"", c["value"].iat[fr], c["value"].iat[r])
 
 
 @check("L502", "duplicate-claim")

@@ -27,7 +27,7 @@ def _anchored(ledger) -> list[tuple[int, str, str, str]]:
 
 def _mentions(ledger):
     """The numbers each distinct quote prints, read once per ledger (quotes repeat across claims)."""
-    cache = ledger.__dict__.setdefault("_quote_numbers", {})
+    cache = ledger.memo("quote_numbers", dict)
 
     def of(quote: str):
         if quote not in cache:
