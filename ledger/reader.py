@@ -192,6 +192,52 @@ def check_header(header: list[str], spec: TableSpec, file: str) -> list[Finding]
     return findings
 
 
+# Python's csv module refuses cells over its field limit (L005); the fast path must refuse what it refuses.
+_FIELD_LIMIT = csv.field_size_limit()
+# A quote with a non-separator on both sides: a stray quote in a bare cell, or text after a closing quote.
+# Valid CSV never has one (inside quotes a quote is doubled), and Python's csv and pyarrow read them differently.
+_ODD_QUOTE = re.compile(r'[^,\n"]"[^,\n"]')
+
+
+def parse_fast(text: str) -> tuple[list[str], pd.DataFrame, list[int]] | None:
+    """Parse with pyarrow's multithreaded CSV reader when the file is plain: every record one LF line, no
+    blank records, no CR, no conflict markers, no odd quotes, no cell over the field limit. Anything else
+    returns None, and `parse` reads the file record by record and says exactly what is wrong."""
+    if "\r" in text or _CONFLICT.search(text) or _ODD_QUOTE.search(text):
+        return None
+    first_end = text.find("\n")
+    header_line = text[:first_end] if first_end != -1 else text
+    if '"' in header_line or not header_line:
+        return None  # quoted or empty header: the careful path
+    header = header_line.split(",")
+    if len(set(header)) != len(header):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}, null_values=[],
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except Exception:  # ragged rows, bad quoting: the careful path reports them record by record
+        return None
+    n = table.num_rows
+    if text.count("\n") + (not text.endswith("\n")) != n + 1:
+        return None  # a record spans lines (or a blank line was read as a record): line numbers need the careful path
+    import pyarrow.compute as pc
+
+    if n and any(pc.max(pc.utf8_length(col)).as_py() > _FIELD_LIMIT or pc.any(pc.match_substring(col, "\n")).as_py()
+                 for col in table.columns):
+        return None  # an oversized cell, or a quote left open to the end of the file
+    frame = table.to_pandas()
+    if n and (frame == "").all(axis=1).any():
+        return None  # a record of separators only: the careful path reports it as blank
+    return header, frame, list(range(2, n + 2))
+
+
 def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Table, list[Finding]]:
     """Load one table. Rows that cannot be trusted are reported and left out, never guessed at."""
     file = file or str(path)
@@ -209,8 +255,13 @@ def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Ta
         return Table.empty(spec, file, present=True), findings
     if not text.strip():
         return Table.empty(spec, file, present=True), findings + [_finding(EMPTY_FILE, file, 1, "file is empty; expected a header: " + ",".join(spec.columns))]
-    header, rows, lines, parse_findings = parse(text, spec, file)
-    findings += parse_findings
+    fast = parse_fast(text)
+    if fast is not None:
+        header, frame, lines = fast
+    else:
+        header, rows, lines, parse_findings = parse(text, spec, file)
+        findings += parse_findings
+        frame = None
     if not header:
         return Table.empty(spec, file, present=True), findings
     header_findings = check_header(header, spec, file)
@@ -218,7 +269,8 @@ def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Ta
     if any(f.code == HEADER_DUPLICATE.code for f in header_findings):
         return Table.empty(spec, file, present=True), findings  # columns cannot be told apart
 
-    frame = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame({c: pd.Series([], dtype="str") for c in header})
+    if frame is None:
+        frame = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame({c: pd.Series([], dtype="str") for c in header})
     for c in spec.columns:
         if c not in frame.columns:
             frame[c] = pd.Series([""] * len(frame), dtype="str")

@@ -1,0 +1,56 @@
+"""The reader's two paths agree: pyarrow's fast parse is used only where it gives exactly what the careful
+record-by-record parse gives (same header, cells and line numbers)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import TESTS
+from ledger.layout import CLAIMS
+from ledger.reader import parse, parse_fast
+
+CSV_FILES = sorted(p for d in ("cases", "hostile", "diff_fixtures") for p in (TESTS / d).rglob("*.csv") if p.name != "expected.csv")
+
+
+def _both(text: str):
+    fast = parse_fast(text)
+    header, rows, lines, findings = parse(text, CLAIMS, "x.csv")
+    return fast, (header, rows, lines, findings)
+
+
+@pytest.mark.parametrize("path", CSV_FILES, ids=lambda p: str(p.relative_to(TESTS)))
+def test_fast_path_agrees_with_careful_path_on_the_corpus(path):
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    fast, (header, rows, lines, findings) = _both(text)
+    if fast is not None:
+        assert not findings, "the fast path took a file the careful path has findings for"
+        f_header, frame, f_lines = fast
+        assert f_header == header and frame.values.tolist() == rows and f_lines == lines
+
+
+def test_fast_path_is_taken_for_a_plain_file():
+    text = "claim_id,quote\na,\"x, y\"\nb,NA\nc,\n"
+    header, frame, lines = parse_fast(text)
+    assert frame.values.tolist() == [["a", "x, y"], ["b", "NA"], ["c", ""]] and lines == [2, 3, 4]
+
+
+CELL = st.text(alphabet=st.sampled_from(list('ab ,"\n\r-=NA0.5') + ["\u00e9", "\u202e"]), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=6))
+def test_fast_path_agrees_on_generated_tables(rows):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([["a", "b", "c"], *rows])
+    fast, (header, careful_rows, lines, findings) = _both(out.getvalue())
+    if fast is not None:
+        f_header, frame, f_lines = fast
+        assert (f_header, frame.values.tolist(), f_lines) == (header, careful_rows, lines) and not findings
