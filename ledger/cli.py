@@ -136,6 +136,29 @@ def report(claims, papers, out, charts):
     sys.exit(0 if result.ok else 1)
 
 
+@main.command("export")
+@claims_option
+@papers_option
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "parquet"]), default="json", show_default=True,
+              help="json for programs, csv for spreadsheets (formula prefixes neutralised), parquet for analysts.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write (atomically).")
+@click.option("--force", is_flag=True, help="Export even when the ledger has error findings.")
+def export_cmd(claims, papers, fmt, out, force):
+    """Export the claims with their paper and typed value (number and rounding interval)."""
+    from .engine import validate as run
+    from .export import export
+    from .report import render_text
+
+    result = _or_exit_2(run, claims, papers)
+    if not result.ok and not force:
+        errors = [f for f in result.findings if f.severity.value == "error"]
+        click.echo(render_text(errors, result.summary()), err=True, nl=False)
+        click.echo("ledger export: the ledger has errors; fix them or pass --force", err=True)
+        sys.exit(1)
+    path = export(result.ledger, fmt, out)
+    click.echo(f"{len(result.ledger.claims)} claims -> {path}")
+
+
 def _or_exit_2(job, claims, papers):
     """Run job(layout); a ledger file that cannot be opened at all prints its finding and exits 2."""
     from .engine import UnreadableFile

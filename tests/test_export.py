@@ -1,0 +1,54 @@
+"""Exports: spreadsheets never see a formula, programs get typed values, a failing ledger is not exported."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from ledger.cli import main
+from ledger.export import neutralise
+
+
+@pytest.mark.parametrize("cell,safe", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+1", "'+1+1"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("-2+3", "'-2+3"), ("\tx", "'\tx"), ("-23", "-23"), ("52.30", "52.30"), ("plain text", "plain text"), ("", ""),
+])
+def test_neutralise(cell, safe):
+    assert neutralise(cell) == safe
+
+
+def _plant_formula(root):
+    p = root / "claims.csv"
+    p.write_text(p.read_text(encoding="utf-8").replace(",% read as relative", ",=1+2"), encoding="utf-8")
+
+
+def test_csv_export_neutralises_formulas_and_keeps_numbers(ledger_dir):
+    _plant_formula(ledger_dir)
+    r = CliRunner().invoke(main, ["export", "--format", "csv", "--out", "out.csv"])
+    assert r.exit_code == 0, r.output
+    rows = {row["claim_id"]: row for row in csv.DictReader(open(ledger_dir / "out.csv", encoding="utf-8"))}
+    assert rows["fastnet-latency-vs-slownet"]["notes"] == "'=1+2"
+    assert rows["fastnet-latency-vs-slownet"]["value"] == "-23"
+    assert rows["fastnet-accuracy"]["paper_title"] == "FastNet: a fixture paper"
+
+
+def test_json_and_parquet_exports_are_typed(ledger_dir):
+    assert CliRunner().invoke(main, ["export", "--out", "out.json"]).exit_code == 0
+    claims = {c["claim_id"]: c for c in json.loads((ledger_dir / "out.json").read_text())["claims"]}
+    acc = claims["fastnet-accuracy"]
+    assert (acc["value"], acc["value_number"], acc["value_low"], acc["value_high"]) == ("77.58", 77.58, pytest.approx(77.575), pytest.approx(77.585))
+    assert CliRunner().invoke(main, ["export", "--format", "parquet", "--out", "out.parquet"]).exit_code == 0
+    frame = pd.read_parquet(ledger_dir / "out.parquet")
+    assert len(frame) == 8 and frame["value"].tolist()[0] == "77.58" and frame["value_number"].dtype == "float64"
+
+
+def test_a_ledger_with_errors_is_not_exported_unless_forced(ledger_dir):
+    p = ledger_dir / "claims.csv"
+    p.write_text(p.read_text(encoding="utf-8").replace("77.58,percent", "77.5,percent"), encoding="utf-8")
+    r = CliRunner().invoke(main, ["export", "--out", "out.json"])
+    assert r.exit_code == 1 and not (ledger_dir / "out.json").exists()
+    assert CliRunner().invoke(main, ["export", "--out", "out.json", "--force"]).exit_code == 0
