@@ -35,14 +35,23 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: github under GitHub Actions, else text).")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
-def validate(claims, papers, fmt, strict):
+@click.option("--dask", "dask_dir", type=click.Path(path_type=Path, exists=True), default=None,
+              help="Validate a Parquet ledger written by `ledger parquet` with Dask instead of the CSV files.")
+@click.option("--scheduler", default=None, help="With --dask: address of a running Dask scheduler (tcp://host:8786).")
+@click.option("--workers", type=int, default=None, help="With --dask: start a local cluster of this many worker processes.")
+def validate(claims, papers, fmt, strict, dask_dir, scheduler, workers):
     """Check the ledger: load, schema, provenance, ranges, implied values, conflicts."""
     from .engine import validate as run
     from .findings import Severity
     from .report import RENDERERS, render_markdown
 
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
-    result = _or_exit_2(run, claims, papers)
+    if dask_dir is not None:
+        from .distributed import run_on_cluster
+
+        result = run_on_cluster(dask_dir, scheduler, workers)
+    else:
+        result = _or_exit_2(run, claims, papers)
     summary = result.summary()
     click.echo(RENDERERS[fmt](result.findings, summary), nl=False)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -157,6 +166,19 @@ def export_cmd(claims, papers, fmt, out, force):
         sys.exit(1)
     path = export(result.ledger, fmt, out)
     click.echo(f"{len(result.ledger.claims)} claims -> {path}")
+
+
+@main.command("parquet")
+@claims_option
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--partitions", type=int, default=None, help="Number of paper buckets (default: one per 200k claims).")
+def parquet_cmd(claims, out, partitions):
+    """Write the ledger folder as Parquet partitioned by paper, for `ledger validate --dask OUT` (needs the dask extra)."""
+    from .distributed import write_parquet
+
+    root = claims.parent if claims else Path(".")
+    path = _or_exit_2(lambda layout: write_parquet(root, out, partitions), claims, None)
+    click.echo(f"wrote {path}")
 
 
 def _or_exit_2(job, claims, papers):

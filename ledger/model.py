@@ -93,8 +93,7 @@ class Ledger:
 
     @cached_property
     def abstracts(self) -> dict[str, str]:
-        papers = self["papers"]
-        return dict(zip(papers["paper_id"], papers["abstract"]))
+        return dict(zip(self.column("papers", "paper_id"), self.column("papers", "abstract")))
 
     @cached_property
     def metrics(self) -> dict[str, dict]:

@@ -139,11 +139,19 @@ def _value(m: re.Match) -> str:
     return f"{n}e{exp}" if exp else str(n)
 
 
+# Every place a number can start: a digit, a point, a minus sign, or a word that begins a number word.
+# read_numbers tries the full pattern only there (a superset of _NUMBER's match starts), which is several
+# times faster than letting _NUMBER.search try every character.
+_START = re.compile(rf"[0-9.\-\u2212]|(?<!\w)(?i:{_alt(_UNITS + _TENS)}|an?)")
+
+
 def read_numbers(text: str) -> list[Mention]:
     """Every number-bearing token of `text`, in order. Never raises on a str; linear time."""
     out: list[Mention] = []
     pos = 0
-    while (m := _NUMBER.search(text, pos)) is not None:
+    for c in _START.finditer(text):
+        if c.start() < pos or (m := _NUMBER.match(text, c.start())) is None:
+            continue
         end = m.end()
         marker = ""
         if (k := _MARKER.match(text, end)) is not None:

@@ -38,9 +38,20 @@ class Rule:
     summary: str
     stage: str  # "load", "schema", "check", "waiver"
     func: Callable[["Ledger"], Iterable[Hit]] | None = None
+    scope: str = "ledger"  # checks only: "paper" or "ledger" (see SCOPES)
 
 
 RULES: dict[str, Rule] = {}
+
+# What a check needs to see, for the Dask path (ledger/distributed.py), which partitions claims, papers and
+# coverage skips by paper and keeps the vocabularies and side tables whole in every partition:
+# - "paper": its hits on a claim, paper or skip row depend only on the rows of that row's paper and the
+#   unpartitioned tables (vocabularies, relations, waivers); its hits on an unpartitioned table depend only
+#   on the unpartitioned tables. It runs once per partition and gives the findings it gives on the whole ledger
+#   (a cap on how many cells a column lists, as the hygiene checks have, is applied again over all partitions).
+# - "ledger" (the default, and the safe choice): it may compare rows of different papers, so it runs once,
+#   on the whole ledger.
+SCOPES = ("paper", "ledger")
 
 
 def _register(r: Rule) -> Rule:
@@ -57,17 +68,20 @@ def rule(code: str, name: str, severity: Severity | str, summary: str, stage: st
     return _register(Rule(code, name, Severity(severity), summary, stage))
 
 
-def check(code: str, name: str, severity: Severity | str = Severity.ERROR):
+def check(code: str, name: str, severity: Severity | str = Severity.ERROR, scope: str = "ledger"):
     """Register a consistency check: a pure function from a loaded ledger to hits.
 
-    The first line of the docstring is the rule's one-line summary in the catalogue.
+    The first line of the docstring is the rule's one-line summary in the catalogue. `scope` is what the
+    check needs to see (see SCOPES): "paper" only when its findings cannot depend on other papers' rows.
     """
+    if scope not in SCOPES:
+        raise ValueError(f"check {code}: scope must be one of {', '.join(SCOPES)}, not {scope!r}")
 
     def decorate(func: Callable[["Ledger"], Iterator[Hit]]):
         summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
         if not summary:
             raise ValueError(f"check {code} needs a docstring: its first line is the rule")
-        func.rule = _register(Rule(code, name, Severity(severity), summary, "check", func))
+        func.rule = _register(Rule(code, name, Severity(severity), summary, "check", func, scope))
         return func
 
     return decorate

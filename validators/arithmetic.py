@@ -125,7 +125,7 @@ def _benchmarks(ledger) -> dict[str, tuple[int, set[str], int]]:
     return out
 
 
-@check("L404", "accuracy-not-reachable")
+@check("L404", "accuracy-not-reachable", scope="paper")
 def accuracy_not_reachable(ledger) -> Iterator[Hit]:
     """A percent level on a benchmark of known size N is k/N for some whole k, within rounding (GRIM)."""
     bench = _benchmarks(ledger)

@@ -18,7 +18,7 @@ def _accounting(ledger):
     return ledger.memo("coverage", run)
 
 
-@check("L204", "number-uncovered", "warning")
+@check("L204", "number-uncovered", "warning", scope="paper")
 def number_uncovered(ledger) -> Iterator[Hit]:
     """Every number an abstract prints is stated by a claim (quote spans it, value equals it) or listed in coverage_skips.csv."""
     uses, _ = _accounting(ledger)
@@ -32,7 +32,7 @@ def number_uncovered(ledger) -> Iterator[Hit]:
                   "a claim or a coverage_skips.csv row", u.printed, table="papers")
 
 
-@check("L205", "skip-stale", "warning")
+@check("L205", "skip-stale", "warning", scope="paper")
 def skip_stale(ledger) -> Iterator[Hit]:
     """Every row of coverage_skips.csv names a number its paper's abstract prints (context and number both found)."""
     _, stale = _accounting(ledger)

@@ -79,7 +79,7 @@ def _names(ledger) -> Iterator[tuple[int, str, str, str | None]]:
                 yield row, column, name, spelling.get(name) or spelling.get(_fold(name))
 
 
-@check("L503", "entity-second-spelling", "warning")
+@check("L503", "entity-second-spelling", "warning", scope="paper")
 def entity_second_spelling(ledger) -> Iterator[Hit]:
     """A subject or baseline uses the one spelling of vocab/entities.csv, not an alias or a variant of it."""
     for row, column, name, known in _names(ledger):
@@ -87,7 +87,7 @@ def entity_second_spelling(ledger) -> Iterator[Hit]:
             yield Hit(row, column, f"{name!r} is a second spelling of {known!r}", known, name)
 
 
-@check("L504", "entity-unknown", "warning")
+@check("L504", "entity-unknown", "warning", scope="paper")
 def entity_unknown(ledger) -> Iterator[Hit]:
     """A subject or baseline is listed in vocab/entities.csv, so that every spelling can be checked."""
     for row, column, name, known in _names(ledger):

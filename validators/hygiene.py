@@ -181,7 +181,7 @@ def _where(mask: pd.Series | np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
-@check("L701", "invisible-character")
+@check("L701", "invisible-character", scope="paper")
 def invisible_character(ledger) -> Iterator[Hit]:
     """No cell holds zero-width or bidirectional-control characters (U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF…): what a reviewer reads must be what is stored."""
     c = cells(ledger)
@@ -198,7 +198,7 @@ def invisible_character(ledger) -> Iterator[Hit]:
     yield from _hits(c, hit, describe)
 
 
-@check("L702", "control-character")
+@check("L702", "control-character", scope="paper")
 def control_character(ledger) -> Iterator[Hit]:
     """No cell holds a control character (C0, C1, DEL, a lone CR); only TAB is allowed, and line breaks only in prose (quote, notes, abstract, descriptions)."""
     def describe(pattern):
@@ -268,7 +268,7 @@ def _first_confusable(text: str) -> str:
     return "mixed scripts"
 
 
-@check("L704", "homoglyph-identifier")
+@check("L704", "homoglyph-identifier", scope="paper")
 def homoglyph_identifier(ledger) -> Iterator[Hit]:
     """An identifier or name uses no look-alike letters of another script (Cyrillic 'а' in a Latin word) and no characters NFKC changes (full-width, mathematical letters)."""
     c = cells(ledger, NAME_COLUMNS)
@@ -283,7 +283,7 @@ def homoglyph_identifier(ledger) -> Iterator[Hit]:
     yield from _hits(c, suspect[bad], describe)
 
 
-@check("L705", "edge-whitespace", "warning")
+@check("L705", "edge-whitespace", "warning", scope="paper")
 def edge_whitespace(ledger) -> Iterator[Hit]:
     """A cell does not start or end with white space (spaces, non-breaking spaces, line breaks): invisible, and it makes a second spelling."""
     c = cells(ledger)
@@ -297,7 +297,7 @@ def edge_whitespace(ledger) -> Iterator[Hit]:
     yield from _hits(c, _where(mask), describe)
 
 
-@check("L706", "formula-injection", "warning")
+@check("L706", "formula-injection", "warning", scope="paper")
 def formula_injection(ledger) -> Iterator[Hit]:
     """A text cell does not start with = + - @ TAB or CR, which a spreadsheet runs as a formula (plain numbers and the typed value column excepted)."""
     c = cells(ledger)

@@ -19,10 +19,9 @@ MARKERS_ALLOWED = {
 def _anchored(ledger) -> list[tuple[int, str, str, str]]:
     """(row, quote, value, unit) of the claims whose paper is known and whose quote is not empty.
     Claims of unknown papers and empty quotes are the schema's findings."""
-    abstracts = ledger.abstracts
-    c = ledger.claims
-    return [(row, q, v, u) for row, (p, q, v, u) in enumerate(zip(c["paper_id"], c["quote"], c["value"], c["unit"]))
-            if q and p in abstracts]
+    abstracts, col = ledger.abstracts, ledger.column
+    rows = zip(col("claims", "paper_id"), col("claims", "quote"), col("claims", "value"), col("claims", "unit"))
+    return [(row, q, v, u) for row, (p, q, v, u) in enumerate(rows) if q and p in abstracts]
 
 
 def _mentions(ledger):
@@ -46,13 +45,13 @@ def _matching(mentions, value: str):
     return [m for m in mentions if (p := parse_value(m.value)) and p[0].copy_abs() == number.copy_abs() and p[1] == q]
 
 
-@check("L201", "quote-not-in-source")
+@check("L201", "quote-not-in-source", scope="paper")
 def quote_not_in_source(ledger) -> Iterator[Hit]:
     """The quote is a verbatim span of its paper's abstract (after the normalisation in ledger/text.py)."""
     abstracts, normalised = ledger.abstracts, {}
-    paper = ledger.claims["paper_id"]
+    paper = ledger.column("claims", "paper_id")
     for row, quote, _, _ in _anchored(ledger):
-        pid = paper.iat[row]
+        pid = paper[row]
         if quote in abstracts[pid]:
             continue  # the common case needs no normalisation
         if pid not in normalised:
@@ -61,7 +60,7 @@ def quote_not_in_source(ledger) -> Iterator[Hit]:
             yield Hit(row, "quote", "quote is not a verbatim span of the paper's abstract", "a substring of papers.csv abstract", quote[:120])
 
 
-@check("L202", "value-not-in-quote")
+@check("L202", "value-not-in-quote", scope="paper")
 def value_not_in_quote(ledger) -> Iterator[Hit]:
     """The value is one of the numbers the quote prints, with the printed precision (52.30 is not 52.3)."""
     numbers = _mentions(ledger)
@@ -73,7 +72,7 @@ def value_not_in_quote(ledger) -> Iterator[Hit]:
             yield Hit(row, "value", f"value {value} is not printed in the quote (it prints: {printed})", value, printed)
 
 
-@check("L203", "unit-contradicts-quote")
+@check("L203", "unit-contradicts-quote", scope="paper")
 def unit_contradicts_quote(ledger) -> Iterator[Hit]:
     """The unit agrees with how the quote prints the number: "2.42x" is a ratio, "52.30%" is not a count."""
     numbers = _mentions(ledger)

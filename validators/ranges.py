@@ -16,7 +16,7 @@ def _range_text(u) -> str:
     return f"{'(' if u.open_min else '['}{lo}, {hi}]"
 
 
-@check("L301", "value-out-of-range")
+@check("L301", "value-out-of-range", scope="paper")
 def value_out_of_range(ledger) -> Iterator[Hit]:
     """A value lies in its unit's range: percent levels in [0, 100], ratios > 0, a reduction above -100%, sizes >= 0."""
     claims, num = ledger.claims, ledger.values["num"]
@@ -33,7 +33,7 @@ def value_out_of_range(ledger) -> Iterator[Hit]:
             yield Hit(int(row), "value", f"{claims['value'].iat[row]} is outside the range of {name}", _range_text(u), claims["value"].iat[row])
 
 
-@check("L302", "size-not-integer")
+@check("L302", "size-not-integer", scope="paper")
 def size_not_integer(ledger) -> Iterator[Hit]:
     """Counts, parameters and tokens are whole numbers once the exponent is expanded (52.6e3 is, 2.5 is not)."""
     claims, num = ledger.claims, ledger.values["num"]

@@ -10,7 +10,7 @@ from ..registry import Hit, check
 from ..units import UNITS
 
 
-@check("L303", "unit-not-allowed-for-metric")
+@check("L303", "unit-not-allowed-for-metric", scope="paper")
 def unit_not_allowed_for_metric(ledger) -> Iterator[Hit]:
     """The unit is one the metric allows in vocab/metrics.csv (accuracy can be percent or pp, not tokens)."""
     claims, metrics = ledger.claims, ledger.metrics
