@@ -138,3 +138,15 @@ def test_every_command_and_option_has_help(path, cmd):
         if isinstance(p, click.Option):
             assert p.help, f"ledger {' '.join(path)} {p.opts[0]} has no help"
     assert run(*path, "--help").exit_code == 0
+
+
+def test_validate_keeps_heavy_imports_out_of_its_path(ledger_dir):
+    """`ledger validate` runs in pre-commit hooks: charts, notebooks and Dask must not load on its path."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from click.testing import CliRunner; from ledger.cli import main; "
+            "CliRunner().invoke(main, ['validate']); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'altair', 'dask', 'distributed', 'nbformat', 'vl_convert', 'playwright'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ledger_dir)
+    assert out.stdout.strip() == "[]"
