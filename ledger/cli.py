@@ -242,6 +242,18 @@ def derive(claims, papers):
         click.echo(f"{r.kind:20} {target:28} {r.metric:16} {r.context or '-':24} {str(Interval(r.lo, r.hi)):>22} {r.unit:8} "
                    f"width {r.width:.3g}  from {r.how}")
     click.echo(f"{len(d)} derived values")
+    from .formula import FormulaError, holds, parse_relation, refs
+
+    relations = ledger["relations"]
+    for rid, formula in zip(relations["relation_id"], relations["formula"]):
+        try:
+            rel = parse_relation(formula)
+            ok, left, right = holds(rel, {ref: ledger.interval(ledger.rows_by_id[ref]) for ref in refs(rel)})
+        except (FormulaError, KeyError, ZeroDivisionError, OverflowError) as e:
+            click.echo(f"relation {rid}: cannot be evaluated ({e})")
+            continue
+        click.echo(f"relation {rid}: {'holds' if ok else 'FAILS'}: left {left} (width {left.width:.3g}), "
+                   f"right {right} (width {right.width:.3g})")
 
 
 if __name__ == "__main__":

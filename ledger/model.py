@@ -11,6 +11,7 @@ import pandas as pd
 from .layout import Layout
 from .intervals import Interval
 from .numbers import CANONICAL_VALUE_PATTERN
+from .units import UNITS
 from .reader import Table
 
 _CANONICAL = CANONICAL_VALUE_PATTERN.removeprefix("^").removesuffix("$")
@@ -80,6 +81,11 @@ class Ledger:
         """num, q, lo, hi for every claim (NaN where the value is malformed), and blo, bhi: the bounds
         once the qualifier is read (see qualifier_bounds)."""
         v = value_intervals(self.claims["value"])
+        # A whole number of things printed in full ("8 GPUs", "221,247 videos") is exact, not rounded:
+        # only a count printed with a multiplier ("52.6k", "7B") stands for an interval.
+        whole = self.claims["unit"].isin([n for n, u in UNITS.items() if u.integer]).to_numpy() & (v["q"] == 0).to_numpy()
+        v.loc[whole, "lo"] = v.loc[whole, "num"]
+        v.loc[whole, "hi"] = v.loc[whole, "num"]
         v["blo"], v["bhi"] = qualifier_bounds(v, self.claims["qualifier"])
         return v
 

@@ -105,3 +105,19 @@ def test_rule_codes_are_unique_and_well_formed():
     assert len(codes) == len(set(codes)) and all(len(c) == 4 and c[0] == "L" and c[1:].isdigit() for c in codes)
     names = [r.name for r in catalogue()]
     assert len(names) == len(set(names))
+
+
+def test_whole_counts_are_exact_so_relations_on_them_are_sharp(ledger_dir):
+    """7 + 8 == 16 must fail: a count printed in full is exact, not the rounding interval [6.5, 7.5]."""
+    papers = ledger_dir / "papers.csv"
+    papers.write_text(papers.read_text(encoding="utf-8").replace("with 7B parameters.", "with 7B parameters. It has 7 heads and 8 layers in 16 blocks."), encoding="utf-8")
+    claims = ledger_dir / "claims.csv"
+    extra = "".join(f"slownet-{what},2401.00002,SlowNet,dataset_size,{n},count,,{what},exact,explicit,{n} {what},draft,\n"
+                    for what, n in (("heads", 7), ("layers", 8), ("blocks", 16)))
+    claims.write_text(claims.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    (ledger_dir / "relations.csv").write_text("relation_id,formula,description\nsum,{slownet-heads} + {slownet-layers} == {slownet-blocks},x\n")
+    result = validate(Layout.find(root="."))
+    assert [(f.code, f.file, f.line) for f in result.findings] == [("L403", "relations.csv", 2)]
+    iv = result.ledger.interval(result.ledger.rows_by_id["slownet-heads"])
+    assert (iv.lo, iv.hi) == (7.0, 7.0)
+    assert result.ledger.interval(result.ledger.rows_by_id["fastnet-examples"]).width == 100  # 52.6e3 stays rounded
