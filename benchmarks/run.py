@@ -374,9 +374,12 @@ def main(argv=None) -> int:
             tools["diff"] = (diff_cmd, d, args.timeout)
         runs: dict[str, list[Run]] = {t: [] for t in tools}
         skip: set[str] = set()
-        for rep in range(reps):
+        # The floors take a second or two: they get at least --repeats runs at every size, so that a ratio
+        # never rests on one noisy read.
+        want = {t: max(reps, args.repeats) if t in FLOORS else reps for t in tools}
+        for rep in range(max(want.values())):
             for tool, (cmd, cwd, timeout) in tools.items():
-                if tool in skip:
+                if tool in skip or rep >= want[tool]:
                     continue
                 out = args.data_dir / f"out-{n}-{tool}-{rep}.json" if tool in ("ledger", "frictionless", "diff") else None
                 r = measure(cmd, cwd, timeout, out)
@@ -389,7 +392,7 @@ def main(argv=None) -> int:
                     attempts += 1
                 runs[tool].append(r)
                 status = "TIMEOUT" if r.timed_out else f"rc={r.rc}"
-                print(f"  {n:>8} {tool:13} rep {rep + 1}/{reps}: {r.wall:8.2f} s {r.peak_mb:8.0f} MB {status}", flush=True)
+                print(f"  {n:>8} {tool:13} rep {rep + 1}/{want[tool]}: {r.wall:8.2f} s {r.peak_mb:8.0f} MB {status}", flush=True)
                 if r.timed_out:
                     skip.add(tool)  # one timeout is enough: do not spend another
                 elif (tool == "ledger" and r.rc not in (0, 1)) or (tool not in ("ledger", "frictionless", "diff") and r.rc != 0):

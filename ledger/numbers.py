@@ -168,6 +168,8 @@ def canonical(printed_number: str) -> str | None:
     if not isinstance(printed_number, str):
         return None
     s = printed_number.strip()
+    if is_canonical(s):
+        return s  # already canonical: reading it back gives itself (a property test holds the reader to that)
     if s[:1] == "+" and s[1:2] not in ("-", "\u2212"):
         s = s[1:]  # an explicit plus is just a positive number
     found = read_numbers(s)

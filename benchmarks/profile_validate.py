@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Profile `ledger validate` on a generated ledger: where the time goes, by function and by check.
 
-    /tmp/venv/bin/python benchmarks/profile.py --claims 100000 [--top 15]
+    /tmp/venv/bin/python benchmarks/profile_validate.py --claims 100000 [--top 15]
 
 Runs `python -m cProfile -o benchmarks/data/validate-N.prof -m ledger.cli validate --format json` in a
 fresh process inside the generated ledger folder, then prints the top functions by cumulative and by
