@@ -210,9 +210,12 @@ def coverage(claims, papers, show_all):
     ledger, _ = _load_or_exit(claims, papers)
     papers_rows, skips = ledger["papers"].to_dict("records"), ledger["skips"].to_dict("records")
     uses = number_uses(papers_rows, ledger.claims.to_dict("records"), skips)
+    by_paper: dict[str, list] = {}
+    for u in uses:
+        by_paper.setdefault(u.paper_id, []).append(u)
     missing = 0
     for pid in ledger["papers"]["paper_id"]:
-        mine = [u for u in uses if u.paper_id == pid]
+        mine = by_paper.get(pid, [])
         todo = [u for u in mine if not u.covered_by and u.skipped_by is None]
         missing += len(todo)
         claimed = sum(1 for u in mine if u.covered_by)
