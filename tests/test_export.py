@@ -52,3 +52,14 @@ def test_a_ledger_with_errors_is_not_exported_unless_forced(ledger_dir):
     r = CliRunner().invoke(main, ["export", "--out", "out.json"])
     assert r.exit_code == 1 and not (ledger_dir / "out.json").exists()
     assert CliRunner().invoke(main, ["export", "--out", "out.json", "--force"]).exit_code == 0
+
+
+def test_new_files_get_ordinary_permissions(ledger_dir):
+    """Atomic writes go through a private temporary file; the result must not stay private (0600)."""
+    import os
+    import stat
+
+    assert CliRunner().invoke(main, ["export", "--out", "out.json"]).exit_code == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE((ledger_dir / "out.json").stat().st_mode) == 0o666 & ~mask
