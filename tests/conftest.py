@@ -7,6 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline anywhere: CI machines are shared, and a slow example is not a failure.
+settings.register_profile("ledger", deadline=None)
+settings.load_profile("ledger")
 
 TESTS = Path(__file__).parent
 BASE = TESTS / "cases" / "base"
