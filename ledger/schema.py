@@ -11,6 +11,7 @@ from collections import defaultdict
 import pandas as pd
 
 from .findings import Finding
+from .numbers import CANONICAL_VALUE_PATTERN
 from .reader import Table
 from .registry import Rule, rule
 from .units import DIRECTIONS, ENTITY_KINDS, QUALIFIERS, READINGS, STATUSES, UNITS
@@ -29,7 +30,6 @@ SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 METRIC_ID = r"[a-z][a-z0-9_]*"
 # arXiv ids: new style 2407.12117 (optionally v2), old style hep-th/9901001
 ARXIV = r"(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
-from .numbers import CANONICAL_VALUE_PATTERN  # noqa: E402  (one definition of a canonical value)
 
 
 def _matches(pattern: str, r: Rule, what: str):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 import pytest
 
 from ledger import Layout
 from ledger.derive import derivations
-from ledger.engine import run_checks, validate
+from ledger.engine import validate
 from ledger.formula import FormulaError, holds, parse_relation, refs
 from ledger.intervals import Interval
 from ledger.model import value_intervals

@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
-import ledger.validators.hygiene  # noqa: F401  (registers L701–L706 until validators/__init__.py imports it)
 import pytest
 from conftest import BASE, build_ledger
 from hypothesis import HealthCheck, given, settings
