@@ -50,7 +50,7 @@ from .layout import SPECS, Layout
 from .model import Ledger
 from .reader import Table
 from .registry import RULES, Rule, checks
-from .schema import DUPLICATE_KEY, UNIQUE_KEYS, validate_table
+from .schema import DUPLICATE_KEY, UNIQUE_KEYS, duplicate_findings, validate_table
 from .waivers import apply_waivers
 
 FORMAT = 1
@@ -199,14 +199,14 @@ def _ledger(manifest: dict, tables: dict[str, Table]) -> Ledger:
     return Ledger(layout, {spec.name: tables[spec.name] for spec in SPECS})
 
 
-def _known(manifest: dict, ledger: Ledger) -> dict[str, set[str]]:
+def _known(manifest: dict, ledger: Ledger) -> dict:
     """As engine.schema_findings: the keys of papers and metrics (here: of this partition's papers,
     which are all the papers its claims and skips can name, since they share the paper's bucket)."""
     known = {}
     for name, key in (("papers", "paper_id"), ("metrics", "metric")):
         info = manifest["tables"][name]
         if info["present"] and key in info["header"]:
-            known[name] = set(ledger.tables[name].frame[key])
+            known[name] = ledger.tables[name].frame[key]
     return known
 
 
@@ -328,10 +328,7 @@ def _unique_keys(manifest: dict, gathered: dict[str, Table]) -> list[Finding]:
     schema: a one-column copy of the table."""
     out = []
     for name in ("claims", "papers"):
-        key, t = UNIQUE_KEYS[name], gathered[name]
-        spec = dataclasses.replace(t.spec, columns=(key,), required=())
-        keys = Table(spec, t.file, t.frame[[key]], t.lines, t.present, t.header)
-        out += [f for f in validate_table(keys, {}) if f.code == DUPLICATE_KEY.code]
+        out += duplicate_findings(gathered[name], UNIQUE_KEYS[name])
     return out
 
 

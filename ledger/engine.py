@@ -9,7 +9,7 @@ from .layout import SPECS, Layout
 from .reader import UnreadableFile, read_table
 from .model import Ledger
 from .registry import Hit, Rule, checks, rule
-from .schema import validate_table
+from .schema import schema_findings as table_schema_findings
 
 NO_VOCABULARY = rule("L014", "vocabulary-missing", "warning", "The ledger has no vocab/metrics.csv, so metrics and their units are not checked.", "load")
 CHECK_ERROR = rule("L000", "check-error", "error", "A check could not run on this ledger (a bug or a bad side table); the message says why.", "check")
@@ -48,15 +48,7 @@ def load(layout: Layout) -> tuple[Ledger, list[Finding]]:
 
 
 def schema_findings(ledger: Ledger) -> list[Finding]:
-    known = {}
-    for name, key in (("papers", "paper_id"), ("metrics", "metric")):
-        t = ledger.tables[name]
-        if t.present and key in t.header:  # a header-only table knows no keys: every reference is unknown
-            known[name] = set(t.frame[key])
-    out = []
-    for table in ledger.tables.values():
-        out += validate_table(table, known)
-    return out
+    return table_schema_findings(ledger.tables)
 
 
 def to_finding(r: Rule, hit: Hit, ledger: Ledger) -> Finding:

@@ -1,13 +1,50 @@
-"""What files a ledger is made of, and the columns of each.
+"""What files a ledger is made of, and the columns of each, read from the one declaration of the tables.
 
-A ledger is a folder: `claims.csv` and `papers.csv` at its root, vocabularies in `vocab/`, and
-the curators' side tables (relations, waivers, coverage skips) next to the claims.
+The tables are declared once, as data, in `ledger/datapackage.json`: a Frictionless Data Package whose
+Table Schemas give every column with its description, required cells, pattern, enum, unique key and
+foreign keys. The loader, the columnar schema checks, the pandera models of `ledger.load()`, the hygiene
+checks, `fmt`, `diff` and the data dictionary all read these specs; `ledger datapackage` writes the
+descriptor of a ledger's own files to its root, for `frictionless validate`.
+
+Beyond the Table Schema standard each field has `ledger:role` (`key`, `name`, `typed`, `prose` or
+`text`: which hygiene rules apply), and a pattern or enum its `ledger:rule` (the finding code it reports)
+and `ledger:expected` (how the finding says what was expected).
+
+A ledger is a folder: `claims.csv` and `papers.csv` at its root, vocabularies in `vocab/`, and the
+curators' side tables (relations, waivers, coverage skips) next to the claims.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+DESCRIPTOR = Path(__file__).with_name("datapackage.json")
+ROLES = ("key", "name", "typed", "prose", "text")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    description: str
+    role: str
+    required: bool = False
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+    unique: bool = False
+    rule: str | None = None  # the code a pattern or enum failure reports
+    expected: str = ""
+    example: str | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    table: str  # the referenced table
+    key: str  # its column
+    rule: str
 
 
 @dataclass(frozen=True)
@@ -15,50 +52,66 @@ class TableSpec:
     name: str
     relpath: str  # where the file sits in a ledger folder
     columns: tuple[str, ...]  # canonical order
-    key: str  # the column that names a row; rows are sorted by it
+    key: str  # the column rows are sorted by
     required: tuple[str, ...]  # cells that must not be empty
     optional: bool = False  # a missing optional file is an empty table, not a finding
+    fields: tuple[Field, ...] = ()
+    unique: str | None = None  # the column whose values must be distinct (the primary key)
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    description: str = ""
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def with_role(self, *roles: str) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.role in roles)
 
 
-CLAIMS = TableSpec(
-    "claims",
-    "claims.csv",
-    ("claim_id", "paper_id", "subject", "metric", "value", "unit", "baseline", "context",
-     "qualifier", "reading", "quote", "status", "notes"),
-    key="claim_id",
-    required=("claim_id", "paper_id", "subject", "metric", "value", "unit", "qualifier",
-              "reading", "quote", "status"),
-)
-PAPERS = TableSpec(
-    "papers", "papers.csv", ("paper_id", "title", "year", "url", "abstract"),
-    key="paper_id", required=("paper_id", "title", "year", "abstract"),
-)
-METRICS = TableSpec(
-    "metrics", "vocab/metrics.csv", ("metric", "direction", "units", "description"),
-    key="metric", required=("metric", "direction", "units"), optional=True,
-)
-ENTITIES = TableSpec(
-    "entities", "vocab/entities.csv", ("entity", "kind", "aliases"),
-    key="entity", required=("entity", "kind"), optional=True,
-)
-BENCHMARKS = TableSpec(
-    "benchmarks", "vocab/benchmarks.csv", ("benchmark", "size", "metrics", "source"),
-    key="benchmark", required=("benchmark", "size", "source"), optional=True,
-)
-RELATIONS = TableSpec(
-    "relations", "relations.csv", ("relation_id", "formula", "description"),
-    key="relation_id", required=("relation_id", "formula"), optional=True,
-)
-WAIVERS = TableSpec(
-    "waivers", "waivers.csv", ("code", "claim_id", "reason", "reviewer"),
-    key="claim_id", required=("code", "claim_id", "reason"), optional=True,
-)
-SKIPS = TableSpec(
-    "skips", "coverage_skips.csv", ("paper_id", "number", "context", "reason"),
-    key="paper_id", required=("paper_id", "number", "context", "reason"), optional=True,
-)
+def _spec(resource: dict) -> TableSpec:
+    schema = resource["schema"]
+    fields = []
+    for d in schema["fields"]:
+        c = d.get("constraints", {})
+        if d.get("ledger:role") not in ROLES:
+            raise ValueError(f"{resource['name']}.{d['name']}: ledger:role must be one of {ROLES}")
+        fields.append(Field(d["name"], d.get("description", ""), d["ledger:role"], c.get("required", False),
+                            c.get("pattern"), tuple(c["enum"]) if "enum" in c else None, c.get("unique", False),
+                            d.get("ledger:rule"), d.get("ledger:expected", ""), d.get("example")))
+    fks = tuple(ForeignKey(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0], fk["ledger:rule"])
+                for fk in schema.get("foreignKeys", ()))
+    primary = schema.get("primaryKey", [None])[0]
+    return TableSpec(resource["name"], resource["path"], tuple(f.name for f in fields), resource["ledger:sortKey"],
+                     tuple(f.name for f in fields if f.required), resource.get("ledger:optional", False), tuple(fields),
+                     primary, fks, resource.get("description", ""))
 
-SPECS: tuple[TableSpec, ...] = (CLAIMS, PAPERS, METRICS, ENTITIES, BENCHMARKS, RELATIONS, WAIVERS, SKIPS)
+
+@cache
+def descriptor() -> dict:
+    return json.loads(DESCRIPTOR.read_text(encoding="utf-8"))
+
+
+SPECS: tuple[TableSpec, ...] = tuple(_spec(r) for r in descriptor()["resources"])
+SPEC: dict[str, TableSpec] = {s.name: s for s in SPECS}
+CLAIMS, PAPERS, METRICS, ENTITIES, BENCHMARKS, RELATIONS, WAIVERS, SKIPS = (
+    SPEC[n] for n in ("claims", "papers", "metrics", "entities", "benchmarks", "relations", "waivers", "skips"))
+
+
+def ledger_descriptor(root: Path) -> dict:
+    """The declaration restricted to the tables present in the ledger folder `root` (frictionless
+    refuses a resource whose file is missing, and optional tables may be absent)."""
+    d = descriptor()
+    present = [r for r in d["resources"] if (Path(root) / r["path"]).is_file()]
+    names = {r["name"] for r in present}
+    out = []
+    for r in present:
+        r = json.loads(json.dumps(r))  # a deep copy
+        fks = [fk for fk in r["schema"].get("foreignKeys", []) if fk["reference"]["resource"] in names]
+        if fks:
+            r["schema"]["foreignKeys"] = fks
+        else:
+            r["schema"].pop("foreignKeys", None)
+        out.append(r)
+    return {**d, "resources": out}
 
 
 @dataclass(frozen=True)
@@ -76,6 +129,11 @@ class Layout:
         if papers:
             paths["papers"] = Path(papers)
         return cls(paths)
+
+    @property
+    def root(self) -> Path:
+        """The ledger folder: the folder of the claims file."""
+        return self.paths["claims"].parent
 
     def display(self, name: str) -> str:
         """The path as findings print it: relative to the working directory when it can be."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-from .findings import Severity
+from .findings import Finding, Severity
 
 if TYPE_CHECKING:
     from .model import Ledger
@@ -39,6 +39,11 @@ class Rule:
     stage: str  # "load", "schema", "check", "waiver"
     func: Callable[["Ledger"], Iterable[Hit]] | None = None
     scope: str = "ledger"  # checks only: "paper" or "ledger" (see SCOPES)
+
+    def finding(self, file: str, line: int | None, column: str, message: str, expected: str = "", found: str = "",
+                claim_id: str = "") -> Finding:
+        """A finding of this rule: the rule gives code, name and severity."""
+        return Finding(self.code, self.name, self.severity, file, line, column, claim_id, message, expected, found)
 
 
 RULES: dict[str, Rule] = {}

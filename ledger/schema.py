@@ -1,20 +1,29 @@
-"""Structure, not semantics: the pandera schemas of each table, and their failures as findings.
+"""Structure, not semantics: the table declaration (ledger/datapackage.json) compiled to checks.
 
-Each column check is paired with the rule it reports, so a pandera failure maps to a stable code and
-to the physical CSV line the loader recorded (never the pandas index).
+Two compilers read the one declaration:
+- `schema_findings` compiles it to `pyarrow.compute` masks over whole columns: what `validate` runs. A
+  message is built only for a cell that fails.
+- `pandera_schema` builds the pandera model of a table, for the library's `ledger.load()` and for
+  analysts; `pandera_findings` translates its failure cases into the same findings (a test holds the
+  two compilers to the same findings on the whole fixture corpus).
+Each failure maps to a stable code and to the physical CSV line the loader recorded (never an index).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import numpy as np
 
 from .findings import Finding
-from .numbers import CANONICAL_VALUE_PATTERN
-from .reader import Table
-from .registry import Rule, rule
-from .units import DIRECTIONS, ENTITY_KINDS, QUALIFIERS, READINGS, STATUSES, UNITS
+from .layout import CLAIMS, METRICS, PAPERS, SPEC, Field, ForeignKey, TableSpec
+from .registry import RULES, Rule, rule
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .reader import Table
 
 REQUIRED = rule("L101", "required-missing", "error", "A required cell is empty.", "schema")
 VALUE_FORMAT = rule("L102", "value-format", "error", "A value is not a canonical decimal string (52.30, 52.6e3, -23).", "schema")
@@ -26,120 +35,176 @@ UNKNOWN_METRIC = rule("L107", "unknown-metric", "error", "A claim names a metric
 NUMBER_FORMAT = rule("L108", "number-format", "error", "A year, size or other number cell is not a plain number of the documented form.", "schema")
 URL_FORMAT = rule("L109", "url-format", "error", "A URL is not an http(s) address.", "schema")
 
-SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-METRIC_ID = r"[a-z][a-z0-9_]*"
-# arXiv ids: new style 2407.12117 (optionally v2), old style hep-th/9901001
-ARXIV = r"(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+# The patterns of the declaration, for code that needs one (the benchmark's Table Schema, the Dask path).
+SLUG = CLAIMS.field("claim_id").pattern
+ARXIV = PAPERS.field("paper_id").pattern
+METRIC_ID = METRICS.field("metric").pattern
+UNIQUE_KEYS = {s.name: s.unique for s in SPEC.values() if s.unique}
+
+# What Python's str.strip() strips (every character whose isspace() is true): a cell of only these is
+# blank. Written out so that RE2 (pyarrow) and Python agree; a test checks it against str.isspace.
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
-def _matches(pattern: str, r: Rule, what: str):
-    import pandera.pandas as pa
-
-    # Empty cells pass here; REQUIRED reports them once instead of twice. \Z, not $: "3\n" is not "3".
-    core = pattern.removeprefix("^").removesuffix("$")
-    return pa.Check.str_matches(rf"^(?:{core})?\Z", error=f"{what}"), r
+def _anchored(pattern: str) -> str:
+    # An empty cell passes: REQUIRED reports it once instead of twice. In RE2 `$` is the end of the text
+    # only ("3\n" is not "3"), like Python's \Z.
+    return f"^(?:{pattern})?$"
 
 
-def _isin(values, r: Rule, what: str):
-    import pandera.pandas as pa
-
-    allowed = set(values)
-    return pa.Check(lambda s: s.isin(allowed) | (s == ""), error=what), r
+def fk_expected(fk: ForeignKey) -> str:
+    return f"a {fk.key} of {SPEC[fk.table].relpath}"
 
 
-def _units_list(r: Rule):
-    import pandera.pandas as pa
-
-    return pa.Check(lambda s: s.map(lambda v: all(u in UNITS for u in v.split())), error="units: space-separated units from the unit vocabulary"), r
-
-
-def column_checks(table: Table, known: dict[str, set[str]]) -> dict[str, list]:
-    """Per column, the (pandera check, rule) pairs for one table. `known` holds the keys of other tables."""
-    name = table.spec.name
-    checks: dict[str, list] = defaultdict(list)
-    if name == "claims":
-        checks["claim_id"].append(_matches(SLUG, ID_FORMAT, "claim_id: lowercase slug like memo-mfu-vs-megatron-lm"))
-        checks["paper_id"].append(_matches(ARXIV, ID_FORMAT, "paper_id: arXiv id like 2407.12117"))
-        if "papers" in known:
-            checks["paper_id"].append(_isin(known["papers"], UNKNOWN_PAPER, "paper_id: a paper_id of papers.csv"))
-        if "metrics" in known:
-            checks["metric"].append(_isin(known["metrics"], UNKNOWN_METRIC, "metric: a metric of vocab/metrics.csv"))
-        checks["value"].append(_matches(CANONICAL_VALUE_PATTERN, VALUE_FORMAT, "value: decimal string like 52.30, 52.6e3 or -23"))
-        checks["unit"].append(_isin(UNITS, VOCABULARY, "unit: one of " + ", ".join(UNITS)))
-        checks["qualifier"].append(_isin(QUALIFIERS, VOCABULARY, "qualifier: one of " + ", ".join(QUALIFIERS)))
-        checks["reading"].append(_isin(READINGS, VOCABULARY, "reading: one of " + ", ".join(READINGS)))
-        checks["status"].append(_isin(STATUSES, VOCABULARY, "status: one of " + ", ".join(STATUSES)))
-    elif name == "papers":
-        checks["paper_id"].append(_matches(ARXIV, ID_FORMAT, "paper_id: arXiv id like 2407.12117"))
-        checks["year"].append(_matches(r"(?:19|20)\d{2}", NUMBER_FORMAT, "year: four digits"))
-        checks["url"].append(_matches(r"https?://\S+", URL_FORMAT, "url: http(s) address"))
-    elif name == "metrics":
-        checks["metric"].append(_matches(METRIC_ID, ID_FORMAT, "metric: snake_case id"))
-        checks["direction"].append(_isin(DIRECTIONS, VOCABULARY, "direction: one of " + ", ".join(DIRECTIONS)))
-        checks["units"].append(_units_list(VOCABULARY))
-    elif name == "entities":
-        checks["kind"].append(_isin(ENTITY_KINDS, VOCABULARY, "kind: one of " + ", ".join(ENTITY_KINDS)))
-    elif name == "benchmarks":
-        checks["size"].append(_matches(r"[1-9][0-9]{0,11}", NUMBER_FORMAT, "size: a whole number of examples"))
-    elif name == "relations":
-        checks["relation_id"].append(_matches(SLUG, ID_FORMAT, "relation_id: lowercase slug"))
-    elif name == "skips":
-        if "papers" in known:
-            checks["paper_id"].append(_isin(known["papers"], UNKNOWN_PAPER, "paper_id: a paper_id of papers.csv"))
-    return checks
+def known_keys(tables: dict[str, "Table"]) -> dict[str, list[str]]:
+    """The key values of every table a foreign key refers to, when that table is present with its key
+    column (a header-only table knows no keys: every reference to it is unknown)."""
+    known = {}
+    for name in {fk.table for s in SPEC.values() for fk in s.foreign_keys}:
+        t = tables.get(name)
+        if t is not None and t.present and t.spec.unique in t.header:
+            known[name] = t.frame[t.spec.unique]
+    return known
 
 
-UNIQUE_KEYS = {"claims": "claim_id", "papers": "paper_id", "metrics": "metric", "entities": "entity",
-               "benchmarks": "benchmark", "relations": "relation_id"}
+def _finding(r: Rule, table: "Table", row: int, column: str, claim_ids, message: str, expected: str, found: str) -> Finding:
+    claim_id = str(claim_ids[row]) if claim_ids is not None else ""
+    return r.finding(table.file, table.lines[row], column, message, expected, found, claim_id)
 
 
-def validate_table(table: Table, known: dict[str, set[str]]) -> list[Finding]:
-    """Run the table's pandera schema lazily and translate every failure case into a finding."""
-    if len(table) == 0:
+def _cell_failure(f: Field, found: str) -> tuple[Rule, str, str]:
+    return RULES[f.rule], f"{found!r} is not allowed: expected {f.expected}", f.expected
+
+
+def schema_findings(tables: dict[str, "Table"]) -> list[Finding]:
+    """Every table of a ledger checked against its declaration."""
+    known = known_keys(tables)
+    return [f for table in tables.values() for f in validate_table(table, known)]
+
+
+def validate_table(table: "Table", known) -> list[Finding]:
+    """One table checked against its declaration, column by column (pyarrow.compute masks). `known`
+    maps a referenced table's name to its key values (see known_keys)."""
+    if not len(table):
         return []
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    spec, out = table.spec, []
+    claim_ids = table.frame["claim_id"].to_numpy() if spec.key == "claim_id" else None
+    fks = {fk.column: fk for fk in spec.foreign_keys if fk.table in known}
+    for f in spec.fields:
+        col = pa.array(table.frame[f.name], pa.string())
+        values = None  # the column as Python strings, made only when a cell fails
+
+        def report(passes, make):
+            nonlocal values
+            rows = np.flatnonzero(~np.asarray(passes.to_numpy(zero_copy_only=False), dtype=bool))
+            if len(rows):
+                values = values if values is not None else table.frame[f.name].to_numpy()
+                out.extend(make(int(r), str(values[r])) for r in rows)
+
+        if f.required:
+            report(pc.invert(pc.match_substring_regex(col, f"^[{WHITESPACE}]*$")),
+                   lambda r, v: _finding(REQUIRED, table, r, f.name, claim_ids, f"{f.name} is empty or blank", "required", v))
+        if f.pattern is not None:
+            report(pc.match_substring_regex(col, _anchored(f.pattern)),
+                   lambda r, v: _finding(*_with(_cell_failure(f, v), table, r, f.name, claim_ids, v)))
+        if f.enum is not None:
+            report(pc.is_in(col, value_set=pa.array([*f.enum, ""], pa.string())),
+                   lambda r, v: _finding(*_with(_cell_failure(f, v), table, r, f.name, claim_ids, v)))
+        if f.name in fks:
+            fk = fks[f.name]
+            keys = pa.array(known[fk.table], pa.string())
+            report(pc.or_(pc.is_in(col, value_set=keys), pc.equal(col, "")),
+                   lambda r, v: _finding(RULES[fk.rule], table, r, f.name, claim_ids,
+                                         f"{v!r} is not allowed: expected {fk_expected(fk)}", fk_expected(fk), v))
+    if spec.unique:
+        out += duplicate_findings(table, spec.unique)
+    return out
+
+
+def _with(failure: tuple[Rule, str, str], table, row, column, claim_ids, found):
+    r, message, expected = failure
+    return r, table, row, column, claim_ids, message, expected, found
+
+
+def duplicate_findings(table: "Table", column: str) -> list[Finding]:
+    """Later rows that repeat a non-empty key; the first occurrence is the original."""
+    claim_ids = table.frame["claim_id"].to_numpy() if table.spec.key == "claim_id" else None
+    s = table.frame[column]
+    dup = (s.duplicated(keep="first") & s.ne("")).to_numpy(dtype=bool)
+    if not dup.any():
+        return []
+    first = dict(zip(s[~s.duplicated(keep="first")], np.flatnonzero(~s.duplicated(keep="first").to_numpy())))
+    values = s.to_numpy()
+    return [_finding(DUPLICATE_KEY, table, int(r), column, claim_ids,
+                     f"{column} {values[r]!r} is already used on line {table.lines[first[values[r]]]}", "unique", str(values[r]))
+            for r in np.flatnonzero(dup)]
+
+
+# The pandera models: the same declaration, for the library API.
+
+
+def pandera_schema(spec: TableSpec, known: dict[str, "pd.Series"] | None = None):
+    """The pandera DataFrameSchema of one table, built from its declaration. Every column is text
+    (nothing is coerced); `known` holds the keys of the tables its foreign keys refer to."""
+    import pandera.pandas as pa
+
+    known = known or {}
+    fks = {fk.column: fk for fk in spec.foreign_keys if fk.table in known}
+    columns = {}
+    for f in spec.fields:
+        checks = []
+        if f.required:
+            checks.append(pa.Check(lambda s: s.str.strip() != "", error=f"{f.name}: required", name="required"))
+        if f.pattern is not None:
+            checks.append(pa.Check.str_matches(rf"^(?:{f.pattern})?\Z", error=f"{f.name}: {f.rule}"))
+        if f.enum is not None:
+            allowed = {*f.enum, ""}
+            checks.append(pa.Check(lambda s, allowed=allowed: s.isin(allowed), error=f"{f.name}: {f.rule}"))
+        if f.name in fks:
+            fk, keys = fks[f.name], set(known[fks[f.name].table])
+            checks.append(pa.Check(lambda s, keys=keys: s.isin(keys) | (s == ""), error=f"{f.name}: {fk.rule}"))
+        columns[f.name] = pa.Column(str, checks, unique=spec.unique == f.name, nullable=False)
+    return pa.DataFrameSchema(columns, strict=False, name=spec.name)
+
+
+def pandera_findings(table: "Table", known: dict[str, "pd.Series"]) -> list[Finding]:
+    """Validate one table with its pandera model (lazily) and translate every failure case into a finding."""
+    if not len(table):
+        return []
+    import pandas as pd
     import pandera.pandas as pa
 
     spec = table.spec
-    per_column = column_checks(table, known)
-    rules: dict[tuple[str, int], Rule] = {}
-    columns = {}
-    for col in spec.columns:
-        pairs = list(per_column.get(col, []))
-        if col in spec.required:
-            pairs.insert(0, (pa.Check(lambda s: s.str.strip() != "", error=f"{col}: required"), REQUIRED))
-        for i, (_, r) in enumerate(pairs):
-            rules[(col, i)] = r
-        columns[col] = pa.Column(str, [c for c, _ in pairs], unique=UNIQUE_KEYS.get(spec.name) == col, nullable=False)
-    schema = pa.DataFrameSchema(columns, strict=False, name=spec.name)
     try:
-        schema.validate(table.frame, lazy=True)
+        pandera_schema(spec, known).validate(table.frame, lazy=True)
         return []
     except pa.errors.SchemaErrors as err:
-        return _translate(err.failure_cases, table, rules)
-
-
-def _translate(cases: pd.DataFrame, table: Table, rules: dict[tuple[str, int], Rule]) -> list[Finding]:
-    frame, spec = table.frame, table.spec
-    ids = frame[spec.key] if spec.key == "claim_id" else None
+        cases = err.failure_cases
+    claim_ids = table.frame["claim_id"].to_numpy() if spec.key == "claim_id" else None
+    fks = {fk.column: fk for fk in spec.foreign_keys}
     out: list[Finding] = []
-    dup_first: dict[str, int] = {}
+    by_column = defaultdict(list)
     for case in cases.itertuples(index=False):
         if case.index is None or pd.isna(case.index):
             continue  # schema-level failures (dtype) cannot happen: every column is read as text
-        row = int(case.index)
-        col = case.column
-        found = "" if pd.isna(case.failure_case) else str(case.failure_case)
-        claim_id = str(ids.iat[row]) if ids is not None else ""
-        line = table.lines[row]
-        if case.check == "field_uniqueness":
-            if found == "":
-                continue  # reported as required-missing
-            first = dup_first.setdefault(found, line)
-            if first == line:
-                continue  # the first occurrence is the original; the later ones are the duplicates
-            r, msg, expected = DUPLICATE_KEY, f"{col} {found!r} is already used on line {first}", "unique"
-        else:
-            r = rules[(col, int(case.check_number))]
-            msg, expected = (f"{col} is empty or blank" if r is REQUIRED else f"{found!r} is not allowed: expected {case.check.split(': ', 1)[-1]}"), case.check.split(": ", 1)[-1]
-        out.append(Finding(r.code, r.name, r.severity, table.file, line, col, claim_id, msg, expected, found))
+        by_column[(case.column, case.check)].append((int(case.index), "" if pd.isna(case.failure_case) else str(case.failure_case)))
+    for (column, check), cells in by_column.items():
+        if check == "field_uniqueness":
+            continue  # duplicates are reported the same way by both compilers
+        code = str(check).split(": ", 1)[-1]
+        f = spec.field(column)
+        for row, found in cells:
+            if code == "required":
+                out.append(_finding(REQUIRED, table, row, column, claim_ids, f"{column} is empty or blank", "required", found))
+            elif column in fks and code == fks[column].rule:
+                fk = fks[column]
+                out.append(_finding(RULES[code], table, row, column, claim_ids,
+                                    f"{found!r} is not allowed: expected {fk_expected(fk)}", fk_expected(fk), found))
+            else:
+                out.append(_finding(*_with(_cell_failure(f, found), table, row, column, claim_ids, found)))
+    if spec.unique:
+        out += duplicate_findings(table, spec.unique)
     return out
