@@ -32,7 +32,6 @@ Dask is imported only here: the core package never needs it.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
@@ -44,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .engine import CHECK_ERROR, Result, load
+from .engine import CHECK_ERROR, Result, load, run_rules
 from .findings import Finding, Severity, sort_findings
 from .layout import SPECS, Layout
 from .model import Ledger
@@ -137,6 +136,7 @@ def write_parquet(root=".", out_dir="build/parquet", partitions: int | None = No
             "tables": {name: {"file": t.file, "present": t.present, "header": list(t.header), "rows": len(t)}
                        for name, t in ledger.tables.items()},
             "load_findings": [f.to_dict() for f in load_findings],
+            "incomplete": sorted(ledger.incomplete),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         if out.exists():
@@ -196,7 +196,7 @@ def _small(root: str) -> tuple[dict, dict[str, Table]]:
 
 def _ledger(manifest: dict, tables: dict[str, Table]) -> Ledger:
     layout = Layout({name: Path(info["file"]) for name, info in manifest["tables"].items()})
-    return Ledger(layout, {spec.name: tables[spec.name] for spec in SPECS})
+    return Ledger(layout, {spec.name: tables[spec.name] for spec in SPECS}, set(manifest.get("incomplete", ())))
 
 
 def _known(manifest: dict, ledger: Ledger) -> dict:
@@ -227,24 +227,6 @@ def _frame(records: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _check_error(r: Rule, e: Exception, file: str) -> Finding:
-    return Finding(CHECK_ERROR.code, CHECK_ERROR.name, CHECK_ERROR.severity, file, None, "", "",
-                   f"check {r.code} {r.name} failed: {type(e).__name__}: {e}")
-
-
-def _run(rules: list[Rule], ledger: Ledger) -> list[tuple[Finding, str, str]]:
-    """As engine.run_checks: (finding, its table, the check's code)."""
-    from .engine import to_finding
-
-    out = []
-    for r in rules:
-        try:
-            out += [(to_finding(r, hit, ledger), hit.table, r.code) for hit in r.func(ledger)]
-        except Exception as e:  # noqa: BLE001  (as the engine: a broken check must not hide the others' findings)
-            out.append((_check_error(r, e, ledger.tables["claims"].file), "claims", r.code))
-    return out
-
-
 def paper_rules() -> list[Rule]:
     return [r for r in checks() if r.scope == "paper"]
 
@@ -262,7 +244,7 @@ def partition_findings(manifest: dict, small: dict[str, Table], frames: dict[str
     out = []
     for name in PARTITIONED:
         out += [(f, name, "") for f in validate_table(ledger.tables[name], known) if f.code != DUPLICATE_KEY.code]
-    out += [(f, t, code) for f, t, code in _run(paper_rules(), ledger) if t in PARTITIONED]
+    out += [(f, t, code) for f, t, code in run_rules(paper_rules(), ledger) if t in PARTITIONED]
     return out
 
 
@@ -375,10 +357,10 @@ def dask_result(parquet_dir, client=None) -> Result:
         findings += validate_table(small[name], known)
 
     by_rule: dict[str, list[Finding]] = {}
-    checked = _run(ledger_rules(), whole)
+    checked = run_rules(ledger_rules(), whole)
     checked += [(f, t, rule) for f, t, rule in records if rule]
     # the "paper"-scope checks' hits on the small tables: once, on a ledger of the small tables alone
-    checked += [(f, t, rule) for f, t, rule in _run(paper_rules(), side) if t not in PARTITIONED or f.code == CHECK_ERROR.code]
+    checked += [(f, t, rule) for f, t, rule in run_rules(paper_rules(), side) if t not in PARTITIONED or f.code == CHECK_ERROR.code]
     for f, _, rule in checked:
         by_rule.setdefault(rule, []).append(f)
     for r in checks():

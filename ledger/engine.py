@@ -15,6 +15,10 @@ NO_VOCABULARY = rule("L014", "vocabulary-missing", "warning", "The ledger has no
 CHECK_ERROR = rule("L000", "check-error", "error", "A check could not run on this ledger (a bug or a bad side table); the message says why.", "check")
 
 
+# Load findings after which a table lacks rows or columns of its file (an unknown extra column loses nothing).
+LOSSY = frozenset({"L001", "L002", "L004", "L005", "L006", "L007", "L009", "L011", "L012"})
+
+
 @dataclass
 class Result:
     ledger: Ledger | None
@@ -39,6 +43,8 @@ def load(layout: Layout) -> tuple[Ledger, list[Finding]]:
     for spec in SPECS:
         table, found = read_table(layout.paths[spec.name], spec, layout.display(spec.name))
         ledger.tables[spec.name] = table
+        if any(f.code in LOSSY for f in found):
+            ledger.incomplete.add(spec.name)
         findings += found
     if not ledger.tables["metrics"].present:
         r = NO_VOCABULARY
@@ -60,15 +66,22 @@ def to_finding(r: Rule, hit: Hit, ledger: Ledger) -> Finding:
     return Finding(r.code, r.name, r.severity, table.file, line, hit.column, claim_id, hit.message, hit.expected, hit.found)
 
 
-def run_checks(ledger: Ledger) -> list[Finding]:
+def run_rules(rules: list[Rule], ledger: Ledger) -> list[tuple[Finding, str, str]]:
+    """Run checks on a loaded ledger: (finding, the table it points into, the check's code) for each hit."""
     out = []
-    for r in checks():
+    for r in rules:
+        if ledger.incomplete.intersection(r.needs):
+            continue  # its table lost rows to a load error, which is reported; the check would only echo it
         try:
-            out += [to_finding(r, hit, ledger) for hit in r.func(ledger)]
+            out += [(to_finding(r, hit, ledger), hit.table, r.code) for hit in r.func(ledger)]
         except Exception as e:  # a broken check must not hide every other check's findings
-            out.append(Finding(CHECK_ERROR.code, CHECK_ERROR.name, CHECK_ERROR.severity, ledger.tables["claims"].file,
-                               None, "", "", f"check {r.code} {r.name} failed: {type(e).__name__}: {e}"))
+            failed = CHECK_ERROR.finding(ledger.tables["claims"].file, None, "", f"check {r.code} {r.name} failed: {type(e).__name__}: {e}")
+            out.append((failed, "claims", r.code))
     return out
+
+
+def run_checks(ledger: Ledger) -> list[Finding]:
+    return [f for f, _, _ in run_rules(checks(), ledger)]
 
 
 def validate(layout: Layout) -> Result:

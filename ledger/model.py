@@ -56,6 +56,7 @@ def qualifier_bounds(v: pd.DataFrame, qualifier: pd.Series) -> tuple[pd.Series, 
 class Ledger:
     layout: Layout
     tables: dict[str, Table] = field(default_factory=dict)
+    incomplete: set[str] = field(default_factory=set)  # tables that lost rows or columns to a load error
 
     _memo: dict = field(default_factory=dict, repr=False)
 

@@ -39,6 +39,7 @@ class Rule:
     stage: str  # "load", "schema", "check", "waiver"
     func: Callable[["Ledger"], Iterable[Hit]] | None = None
     scope: str = "ledger"  # checks only: "paper" or "ledger" (see SCOPES)
+    needs: tuple[str, ...] = ()  # checks only: tables that must load whole, or the check's findings would be noise
 
     def finding(self, file: str, line: int | None, column: str, message: str, expected: str = "", found: str = "",
                 claim_id: str = "") -> Finding:
@@ -73,11 +74,13 @@ def rule(code: str, name: str, severity: Severity | str, summary: str, stage: st
     return _register(Rule(code, name, Severity(severity), summary, stage))
 
 
-def check(code: str, name: str, severity: Severity | str = Severity.ERROR, scope: str = "ledger"):
+def check(code: str, name: str, severity: Severity | str = Severity.ERROR, scope: str = "ledger", needs: tuple[str, ...] = ()):
     """Register a consistency check: a pure function from a loaded ledger to hits.
 
     The first line of the docstring is the rule's one-line summary in the catalogue. `scope` is what the
     check needs to see (see SCOPES): "paper" only when its findings cannot depend on other papers' rows.
+    `needs` names the tables the check must see whole: when one of them lost rows to a load error, the
+    check does not run (a coverage check on half the claims would report every number of the other half).
     """
     if scope not in SCOPES:
         raise ValueError(f"check {code}: scope must be one of {', '.join(SCOPES)}, not {scope!r}")
@@ -86,7 +89,7 @@ def check(code: str, name: str, severity: Severity | str = Severity.ERROR, scope
         summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else ""
         if not summary:
             raise ValueError(f"check {code} needs a docstring: its first line is the rule")
-        func.rule = _register(Rule(code, name, Severity(severity), summary, "check", func, scope))
+        func.rule = _register(Rule(code, name, Severity(severity), summary, "check", func, scope, tuple(needs)))
         return func
 
     return decorate

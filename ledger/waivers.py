@@ -37,7 +37,7 @@ def apply_waivers(findings: list[Finding], ledger: Ledger) -> tuple[list[Finding
         else:
             out.append(f)
     for key, row in waivers.items():
-        if key not in used:
+        if key not in used and "claims" not in ledger.incomplete:  # a claim that did not load cannot be matched
             out.append(Finding(UNMATCHED.code, UNMATCHED.name, UNMATCHED.severity, table.file, table.lines[row], "code",
                                key[1], f"waiver for {key[0]} on {key[1]!r} matches no finding", "", key[0]))
     return out, waived

@@ -1,11 +1,17 @@
-"""L2xx: every number is anchored in its paper's text: the quote is there, and it prints the value."""
+"""L2xx: every number is anchored in its paper's text: the quote is there, and it prints the value.
+
+Column-wise: quotes are located in the abstracts read once (ledger/spans.py), and the numbers each quote
+prints are joined against the claims' values on precision keys; a message is built only for a failure.
+"""
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from ..numbers import parse_value, read_numbers
+import numpy as np
+
 from ..registry import Hit, check
+from ..spans import precision_keys, quote_mentions, sources
 from ..text import normalise
 from ..units import UNITS
 
@@ -14,44 +20,44 @@ MARKERS_ALLOWED = {
     "percent": {"%"}, "pp": {"%", "pp"}, "relative_percent": {"%"}, "ratio": {"x"},
     "count": {""}, "params": {""}, "tokens": {""}, "score": {""},
 }
+_ALLOWED_PAIRS = {f"{unit}|{marker}" for unit, markers in MARKERS_ALLOWED.items() for marker in markers}
 
 
-def _anchored(ledger) -> list[tuple[int, str, str, str]]:
-    """(row, quote, value, unit) of the claims whose paper is known and whose quote is not empty.
+def _anchored(ledger) -> np.ndarray:
+    """Rows of the claims whose paper is known and whose quote is not empty.
     Claims of unknown papers and empty quotes are the schema's findings."""
-    abstracts, col = ledger.abstracts, ledger.column
-    rows = zip(col("claims", "paper_id"), col("claims", "quote"), col("claims", "value"), col("claims", "unit"))
-    return [(row, q, v, u) for row, (p, q, v, u) in enumerate(rows) if q and p in abstracts]
+    known = set(ledger.column("papers", "paper_id"))
+    return np.array([i for i, (p, q) in enumerate(zip(ledger.column("claims", "paper_id"), ledger.column("claims", "quote")))
+                     if q and p in known], np.int64)
 
 
-def _mentions(ledger):
-    """The numbers each distinct quote prints, read once per ledger (quotes repeat across claims)."""
-    cache = ledger.memo("quote_numbers", dict)
+def _matches(ledger):
+    """For the anchored claims: the quote's mentions (owner: index into the anchored rows) and which of
+    them print the claim's value with its precision. Computed once per ledger."""
+    def run():
+        rows = _anchored(ledger)
+        col = lambda name: np.asarray(ledger.column("claims", name), dtype=object)[rows]
+        owner, m = quote_mentions(sources(ledger), list(col("paper_id")), list(col("quote")))
+        value_key = precision_keys(list(col("value")))
+        match = (precision_keys(m.value) == value_key[owner]) if len(owner) else np.zeros(0, bool)
+        match &= np.array([k is not None for k in value_key[owner]], bool)
+        return rows, owner, m, value_key, match
+    return ledger.memo("quote_matches", run)
 
-    def of(quote: str):
-        if quote not in cache:
-            cache[quote] = read_numbers(normalise(quote))
-        return cache[quote]
 
-    return of
-
-
-def _matching(mentions, value: str):
-    """Mentions that print this value with this precision (sign aside: decreases are stored negative)."""
-    target = parse_value(value)
-    if target is None:
-        return None
-    number, q = target
-    return [m for m in mentions if (p := parse_value(m.value)) and p[0].copy_abs() == number.copy_abs() and p[1] == q]
+def _groups(owner: np.ndarray, which: np.ndarray) -> dict[int, np.ndarray]:
+    """Positions of the mentions of each quote in `which` (owner is sorted)."""
+    lo, hi = np.searchsorted(owner, which, "left"), np.searchsorted(owner, which, "right")
+    return {int(w): np.arange(a, b) for w, a, b in zip(which, lo, hi)}
 
 
 @check("L201", "quote-not-in-source", scope="paper")
 def quote_not_in_source(ledger) -> Iterator[Hit]:
     """The quote is a verbatim span of its paper's abstract (after the normalisation in ledger/text.py)."""
     abstracts, normalised = ledger.abstracts, {}
-    paper = ledger.column("claims", "paper_id")
-    for row, quote, _, _ in _anchored(ledger):
-        pid = paper[row]
+    paper, quotes = ledger.column("claims", "paper_id"), ledger.column("claims", "quote")
+    for row in _anchored(ledger).tolist():
+        pid, quote = paper[row], quotes[row]
         if quote in abstracts[pid]:
             continue  # the common case needs no normalisation
         if pid not in normalised:
@@ -63,27 +69,32 @@ def quote_not_in_source(ledger) -> Iterator[Hit]:
 @check("L202", "value-not-in-quote", scope="paper")
 def value_not_in_quote(ledger) -> Iterator[Hit]:
     """The value is one of the numbers the quote prints, with the printed precision (52.30 is not 52.3)."""
-    numbers = _mentions(ledger)
-    for row, quote, value, _ in _anchored(ledger):
-        mentions = numbers(quote)
-        found = _matching(mentions, value)
-        if found == []:  # None: a malformed value, which the schema reports
-            printed = ", ".join(m.printed for m in mentions) or "no number"
-            yield Hit(row, "value", f"value {value} is not printed in the quote (it prints: {printed})", value, printed)
+    rows, owner, m, value_key, match = _matches(ledger)
+    matched = np.zeros(len(rows), bool)
+    matched[owner[match]] = True
+    failing = np.flatnonzero(~matched & np.array([k is not None for k in value_key], bool))  # no key: malformed, the schema's
+    value = ledger.column("claims", "value")
+    for i, span in _groups(owner, failing).items():
+        row = int(rows[i])
+        printed = ", ".join(m.printed[span]) or "no number"
+        yield Hit(row, "value", f"value {value[row]} is not printed in the quote (it prints: {printed})", value[row], printed)
 
 
 @check("L203", "unit-contradicts-quote", scope="paper")
 def unit_contradicts_quote(ledger) -> Iterator[Hit]:
     """The unit agrees with how the quote prints the number: "2.42x" is a ratio, "52.30%" is not a count."""
-    numbers = _mentions(ledger)
-    for row, quote, value, unit in _anchored(ledger):
-        if unit not in UNITS:
-            continue
-        found = _matching(numbers(quote), value)
-        if not found:
-            continue
-        markers = {m.marker for m in found}
-        if not markers & MARKERS_ALLOWED[unit]:
-            shown = " or ".join(repr(m.printed) for m in found)
-            allowed = " or ".join(repr(m) if m else "no marker" for m in sorted(MARKERS_ALLOWED[unit]))
-            yield Hit(row, "unit", f"unit {unit} does not fit {shown} as printed", f"{unit}: {allowed}", ",".join(sorted(markers)) or "no marker")
+    rows, owner, m, _, match = _matches(ledger)
+    units = np.asarray(ledger.column("claims", "unit"), dtype=object)[rows]
+    pairs = units[owner] + "|" + m.marker
+    fits = match & np.array([p in _ALLOWED_PAIRS for p in pairs], bool)
+    matched, fitting = np.zeros(len(rows), bool), np.zeros(len(rows), bool)
+    matched[owner[match]] = True
+    fitting[owner[fits]] = True
+    failing = np.flatnonzero(matched & ~fitting & np.isin(units, list(UNITS)))
+    for i, span in _groups(owner, failing).items():
+        row, unit = int(rows[i]), units[i]
+        found = span[match[span]]
+        markers = set(m.marker[found])
+        shown = " or ".join(repr(p) for p in m.printed[found])
+        allowed = " or ".join(repr(k) if k else "no marker" for k in sorted(MARKERS_ALLOWED[unit]))
+        yield Hit(row, "unit", f"unit {unit} does not fit {shown} as printed", f"{unit}: {allowed}", ",".join(sorted(markers)) or "no marker")

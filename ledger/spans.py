@@ -1,0 +1,279 @@
+"""The ledger's numbers, column-wise: every abstract read once into one mention table, every quote and
+skip context located in its abstract, and the joins that coverage (L204/L205) and provenance
+(L202/L203) are built on.
+
+- Abstracts are normalised (ledger/text.py) and read once by `mention_table`.
+- A quote is located at every occurrence of its normalised text in its paper's normalised abstract.
+- The numbers a quote prints are the abstract's mentions inside its first occurrence when the span's
+  edges cannot change how a number reads (see `_clean_edges`); the few other quotes, and quotes not
+  found at all, are read on their own. A test holds this to reading every quote alone.
+- Values are compared on keys made from their decimal digits, never floats: the magnitude key
+  (`52.30` and `52.3` are one number, sign aside: decreases are stored negative) for coverage, the
+  precision key (`52.30` is not `52.3`) for provenance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .numbers import canonical
+from .text import normalise
+
+# A number's edges: what may stand before a number without joining it (see the look-behinds of
+# numbers._NUMBER: a word character, a point, a closing bracket, % or a minus change how it reads) and
+# after it (a word character would fail its end-of-word look-aheads).
+_JOINS_BEFORE = set(".)]}%-\u2212")
+
+
+def _digits(values):
+    """sign, integer, fraction and exponent digits of decimal strings (pyarrow); nulls where not decimal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # at most 9 exponent digits, so the exponent is an int64 (no canonical value has more than 3)
+    parts = pc.extract_regex(pa.array(values, pa.string()), r"^(?P<s>-?)(?P<i>[0-9]+)(?:\.(?P<f>[0-9]+))?(?:e(?P<e>[0-9]{1,9}))?$")
+    return [pc.struct_field(parts, k) for k in ("i", "f", "e")]  # null where the string did not match
+
+
+def _keys(values, magnitude: bool):
+    """Per decimal string a key equal for equal numbers: with `magnitude`, for equal absolute values
+    (`52.30` ~ `52.3`, `1e3` ~ `1000`); otherwise for equal values printed to the same last digit
+    (`52.6e3` ~ `5.26e4`, but not `52.60e3`). Null where the string is not a decimal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    i, f, e = _digits(values)
+    exp = pc.cast(pc.if_else(pc.equal(e, ""), "0", e), pa.int64())  # an unmatched group is "" (and null where nothing matched)
+    q = pc.subtract(exp, pc.utf8_length(f))  # the power of ten of the last printed digit
+    d = pc.utf8_ltrim(pc.binary_join_element_wise(i, f, ""), "0")
+    if magnitude:
+        trimmed = pc.utf8_rtrim(d, "0")
+        q = pc.add(q, pc.subtract(pc.utf8_length(d), pc.utf8_length(trimmed)))
+        d = trimmed
+        q = pc.if_else(pc.equal(d, ""), 0, q)
+    key = pc.binary_join_element_wise(d, pc.cast(q, pa.string()), "e")
+    return np.asarray(key.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def magnitude_keys(values) -> np.ndarray:
+    return _keys(values, True)
+
+
+def precision_keys(values) -> np.ndarray:
+    """As parse_value compares: only canonical strings have one (others are the schema's findings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .numbers import CANONICAL_VALUE_PATTERN
+
+    arr = pa.array(values, pa.string())
+    keys = _keys(arr, False)
+    ok = np.asarray(pc.match_substring_regex(arr, CANONICAL_VALUE_PATTERN).to_numpy(zero_copy_only=False), dtype=bool)
+    keys[~ok] = None
+    return keys
+
+
+@dataclass
+class Mentions:
+    """Every number of a list of texts: parallel arrays, ordered by (text, start)."""
+
+    text: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    printed: np.ndarray
+    value: np.ndarray
+    marker: np.ndarray
+
+    @classmethod
+    def read(cls, texts: list[str]) -> "Mentions":
+        from .mentions import mention_table
+
+        t = mention_table(texts)
+        col = lambda name, kind=None: (t.column(name).to_numpy() if kind is None
+                                       else np.asarray(t.column(name).to_numpy(zero_copy_only=False), dtype=object))
+        return cls(col("text"), col("start"), col("end"), col("printed", object), col("value", object), col("marker", object))
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def take(self, idx: np.ndarray) -> "Mentions":
+        return Mentions(*(a[idx] for a in (self.text, self.start, self.end, self.printed, self.value, self.marker)))
+
+    def _key(self, text: np.ndarray, at: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.text.astype(np.int64) * width + self.start, text.astype(np.int64) * width + at
+
+    def crossing(self, text: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Per query, whether a mention of text[q] starts before at[q] and ends after it. Mentions of one
+        text do not overlap, so only the last one starting before the position can."""
+        if not len(text) or not len(self):
+            return np.zeros(len(text), bool)
+        width = int(max(self.start.max(initial=0), np.max(at, initial=0))) + 2
+        key, probe = self._key(text, at, width)
+        before = np.searchsorted(key, probe, "left") - 1
+        ok = before >= 0
+        b = np.where(ok, before, 0)
+        return ok & (self.text[b] == text) & (self.end[b] > at)
+
+    def ranges(self, text: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each query q, the mentions of text[q] whose start lies in [lo[q], hi[q]]: (query, mention) pairs."""
+        if not len(text) or not len(self):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        width = int(max(self.start.max(initial=0), np.max(hi, initial=0))) + 2
+        key, low = self._key(text, np.maximum(lo, 0), width)
+        first = np.searchsorted(key, low, "left")
+        last = np.searchsorted(key, self._key(text, np.maximum(hi, -1), width)[1], "right")
+        n = np.maximum(last - first, 0)
+        query = np.repeat(np.arange(len(text)), n)
+        offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+        return query, (np.repeat(first, n) + offsets).astype(np.int64)
+
+
+def occurrences(haystack: str, needle: str) -> list[int]:
+    """Every start of `needle` in `haystack`, overlapping ones included; none for an empty needle."""
+    if not needle:
+        return []
+    found, i = [], haystack.find(needle)
+    while i != -1:
+        found.append(i)
+        i = haystack.find(needle, i + 1)
+    return found
+
+
+class Sources:
+    """The normalised abstracts of a ledger's papers, their mentions, and where quotes and skips sit."""
+
+    def __init__(self, paper_ids: list[str], abstracts: list[str]):
+        self.paper_ids = paper_ids
+        self.texts = [normalise(a) for a in abstracts]
+        self.rows_of: dict[str, list[int]] = {}
+        for row, pid in enumerate(paper_ids):
+            self.rows_of.setdefault(pid, []).append(row)
+        self.mentions = Mentions.read(self.texts)
+        self.magnitude = magnitude_keys(self.mentions.value)
+
+    def locate(self, paper_ids: list[str], spans: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every occurrence of each normalised span in each abstract of its paper:
+        (index of the span, paper row, start, end) arrays."""
+        idx, rows, starts, lens = [], [], [], []
+        for i, (pid, span) in enumerate(zip(paper_ids, spans)):
+            if not span:
+                continue
+            for row in self.rows_of.get(pid, ()):
+                for a in occurrences(self.texts[row], span):
+                    idx.append(i), rows.append(row), starts.append(a), lens.append(len(span))
+        starts_a = np.asarray(starts, np.int64)
+        return np.asarray(idx, np.int64), np.asarray(rows, np.int64), starts_a, starts_a + np.asarray(lens, np.int64)
+
+
+@dataclass
+class Accounting:
+    """What accounts for every mention of every abstract: covered by a claim, or skipped."""
+
+    sources: Sources
+    covering: tuple[np.ndarray, np.ndarray]  # (mention, claim row) pairs: the claim states the mention
+    skipping: tuple[np.ndarray, np.ndarray]  # (mention, skip row) pairs: the skip names the mention
+    stale_skips: np.ndarray  # rows of coverage_skips.csv that name no mention
+
+    def _marks(self, pairs) -> np.ndarray:
+        marked = np.zeros(len(self.sources.mentions), bool)
+        marked[pairs[0]] = True
+        return marked
+
+    @property
+    def covered(self) -> np.ndarray:
+        return self._marks(self.covering)
+
+    @property
+    def skipped(self) -> np.ndarray:
+        return self._marks(self.skipping)
+
+
+def account(sources: Sources, claims: dict[str, list[str]], skips: dict[str, list[str]]) -> Accounting:
+    """claims: paper_id, value, quote columns; skips: paper_id, number, context columns.
+
+    A mention is covered by a claim whose quote spans it (at any occurrence) and whose value equals it
+    (sign aside); it is skipped by a skip row whose context spans it and whose number is printed at the
+    mention's start with the same value."""
+    m = sources.mentions
+    covering = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    claim_values = np.array([v if v else "" for v in claims["value"]], dtype=object)
+    keys = magnitude_keys(claim_values)
+    odd = np.flatnonzero([k is None for k in keys])
+    for i in odd:  # a value that is not a decimal string: read as a number if it is one ("52.6k")
+        c = canonical(claim_values[i])
+        keys[i] = magnitude_keys([c])[0] if c is not None else None
+    quotes = [normalise(q) for q in claims["quote"]]
+    ci, rows, a, b = sources.locate(claims["paper_id"], quotes)
+    if len(ci):
+        q, mi = m.ranges(rows, a, b - 1)
+        hit = (m.end[mi] <= b[q]) & (sources.magnitude[mi] == keys[ci[q]])
+        covering = (mi[hit], ci[q[hit]])
+
+    pairs: list[tuple[int, int]] = []
+    used = np.zeros(len(skips["paper_id"]), bool)
+    numbers = [n.strip() for n in skips["number"]]
+    values = [canonical(n) if n else None for n in numbers]
+    contexts = [normalise(c) if values[i] is not None else "" for i, c in enumerate(skips["context"])]
+    si, rows, a, b = sources.locate(skips["paper_id"], contexts)
+    if len(si):
+        lens = np.array([len(numbers[i]) for i in si], np.int64)
+        q, mi = m.ranges(rows, a, b - lens)
+        for qq, mm in zip(q.tolist(), mi.tolist()):
+            s = si[qq]
+            if m.value[mm] == values[s] and sources.texts[rows[qq]].startswith(numbers[s], int(m.start[mm])):
+                pairs.append((mm, s))
+                used[s] = True
+    skipping = tuple(np.array([p[k] for p in pairs], np.int64) for k in (0, 1))
+    return Accounting(sources, covering, skipping, np.flatnonzero(~used))
+
+
+def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) -> tuple[np.ndarray, Mentions]:
+    """The numbers each quote prints, as read from the quote alone: (quote index per mention, mentions).
+
+    A quote found in its abstract whose edges are clean takes the abstract's mentions inside its first
+    occurrence; any other quote is read on its own."""
+    norm = [normalise(q) for q in quotes]
+    found_at: dict[int, tuple[int, int]] = {}
+    for i, (pid, q) in enumerate(zip(paper_ids, norm)):
+        for row in sources.rows_of.get(pid, ()) if q else ():
+            a = sources.texts[row].find(q)
+            if a != -1:
+                found_at[i] = (row, a)
+                break
+    m = sources.mentions
+    idx = np.array(sorted(found_at), np.int64)
+    rows = np.array([found_at[i][0] for i in idx], np.int64)
+    a = np.array([found_at[i][1] for i in idx], np.int64)
+    b = a + np.array([len(norm[i]) for i in idx], np.int64)
+    unclean = m.crossing(rows, a) | m.crossing(rows, b)
+    for j in np.flatnonzero(~unclean):  # a character at an edge that a number could join
+        text, start, end = sources.texts[rows[j]], a[j], b[j]
+        if (start and (text[start - 1] in _JOINS_BEFORE or _word(text[start - 1]))) or (end < len(text) and _word(text[end])):
+            unclean[j] = True
+    q, mi = m.ranges(rows, a, b - 1)
+    inside = (m.start[mi] >= a[q]) & (m.end[mi] <= b[q]) & ~unclean[q]
+    take = mi[inside]
+    owner = idx[q[inside]]
+    derived = m.take(take)
+    derived.start, derived.end = derived.start - a[q[inside]], derived.end - a[q[inside]]
+    alone = sorted(set(range(len(quotes))) - set(idx[~unclean].tolist()))
+    read = Mentions.read([norm[i] for i in alone])
+    owner_all = np.concatenate([owner, np.asarray(alone, np.int64)[read.text] if len(read) else np.zeros(0, np.int64)])
+    merged = Mentions(*(np.concatenate([x, y]) for x, y in zip(
+        (derived.text, derived.start, derived.end, derived.printed, derived.value, derived.marker),
+        (read.text, read.start, read.end, read.printed, read.value, read.marker))))
+    order = np.lexsort((merged.start, owner_all))
+    merged = merged.take(order)
+    merged.text = owner_all[order]
+    return owner_all[order], merged
+
+
+def _word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def sources(ledger) -> Sources:
+    """The ledger's abstracts and their mentions, read once per ledger."""
+    return ledger.memo("sources", lambda: Sources(ledger.column("papers", "paper_id"), ledger.column("papers", "abstract")))
