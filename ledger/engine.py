@@ -15,8 +15,10 @@ NO_VOCABULARY = rule("L014", "vocabulary-missing", "warning", "The ledger has no
 CHECK_ERROR = rule("L000", "check-error", "error", "A check could not run on this ledger (a bug or a bad side table); the message says why.", "check")
 
 
-# Load findings after which a table lacks rows or columns of its file (an unknown extra column loses nothing).
-LOSSY = frozenset({"L001", "L002", "L004", "L005", "L006", "L007", "L009", "L011", "L012"})
+# Load findings after which a table lacks all its rows, every row after some line, or a column: checks that
+# need the whole table (coverage) would then report what is merely missing. A record dropped for its field
+# count (L006) is not among them: the rest of the table stands, and the dropped record is reported itself.
+LOSSY = frozenset({"L001", "L002", "L004", "L005", "L007", "L009", "L011", "L012"})
 
 
 @dataclass
@@ -43,7 +45,8 @@ def load(layout: Layout) -> tuple[Ledger, list[Finding]]:
     for spec in SPECS:
         table, found = read_table(layout.paths[spec.name], spec, layout.display(spec.name))
         ledger.tables[spec.name] = table
-        if any(f.code in LOSSY for f in found):
+        codes = {f.code for f in found}
+        if codes & LOSSY or ("L006" in codes and not len(table)):  # ... or every record was dropped
             ledger.incomplete.add(spec.name)
         findings += found
     if not ledger.tables["metrics"].present:

@@ -1,0 +1,78 @@
+"""The column-wise number joins (ledger/spans.py) against the exact per-text reader they replace."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given, settings, strategies as st
+
+from conftest import REPO, TESTS
+from ledger.numbers import is_canonical, parse_value, read_numbers
+from ledger.spans import Sources, magnitude_keys, precision_keys, quote_mentions
+from ledger.text import normalise
+
+PIECES = ["52.30", "2.42", "-2.3", "1,024", "12,34", ".05", "3", "0", "x", "X", "×", "%", "\\%", " % points", " points",
+          "pp", " times", "-fold", "fold", "two", "Twenty-one", "a thousand", " million", "k", "B", "e3", "e-4", "(", ")",
+          "-", "−", ",", ".", " ", "  ", "\n", "GPT-4", "A100", "ZeRO", "é", "ß", "٣", "_", "abc", "by", "of"]
+texts = st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
+
+
+def _derived(abstract: str, quotes: list[str]):
+    owner, m = quote_mentions(Sources(["p"], [abstract]), ["p"] * len(quotes), quotes)
+    return [[(int(s), int(e), p, v, k) for o, s, e, p, v, k in zip(owner, m.start, m.end, m.printed, m.value, m.marker) if o == i]
+            for i in range(len(quotes))]
+
+
+def _alone(quotes: list[str]):
+    return [[(x.start, x.end, x.printed, x.value, x.marker) for x in read_numbers(normalise(q))] for q in quotes]
+
+
+@settings(max_examples=400, derandomize=True)
+@given(texts, st.data())
+def test_quote_mentions_equal_reading_each_quote_alone(abstract, data):
+    n = len(abstract)
+    spans = data.draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), min_size=1, max_size=6))
+    quotes = [abstract[min(a, b):max(a, b)] for a, b in spans] + [data.draw(texts)]  # the last one is rarely found
+    assert _derived(abstract, quotes) == _alone(quotes)
+
+
+def _rows(path: Path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_quote_mentions_on_every_quote_of_the_repository():
+    folders = [REPO, *sorted(p for p in (TESTS / "cases").iterdir() if (p / "claims.csv").exists())]
+    checked = 0
+    for folder in folders:
+        papers = {r["paper_id"]: r["abstract"] for r in _rows(REPO / "papers.csv" if not (folder / "papers.csv").exists() else folder / "papers.csv")}
+        try:
+            claims = _rows(folder / "claims.csv")
+        except (UnicodeDecodeError, csv.Error, KeyError):
+            continue
+        for pid, abstract in papers.items():
+            quotes = [c.get("quote") or "" for c in claims if c.get("paper_id") == pid]
+            if quotes:
+                assert _derived(abstract, quotes) == _alone(quotes), folder
+                checked += len(quotes)
+    assert checked > 65
+
+
+values = st.from_regex(r"-?(0|[1-9][0-9]{0,4})(\.[0-9]{1,4})?(e[1-9][0-9]?)?", fullmatch=True)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(values, values)
+def test_keys_compare_as_decimals(a, b):
+    mag = magnitude_keys([a, b])
+    assert (mag[0] == mag[1]) == (Decimal(a).copy_abs() == Decimal(b).copy_abs())
+    pa_, pb = parse_value(a), parse_value(b)
+    prec = precision_keys([a, b])
+    assert (prec[0] == prec[1]) == (pa_[0].copy_abs() == pb[0].copy_abs() and pa_[1] == pb[1])
+
+
+def test_keys_of_what_is_not_a_decimal():
+    assert list(magnitude_keys(["", "three", "52.30\n", "1e9999999999"])) == [None] * 4
+    assert [k is None for k in precision_keys(["52.30", "1e1011", "052"])] == [False, True, not is_canonical("052")]
