@@ -7,6 +7,11 @@ Claims that share subject, metric and context combine with a comparison against 
 - the other way round, a level of the baseline implies the subject's level (L * R, L + D, L * (1 + r/100));
 - a relative change r of the same subject, baseline, metric and context implies the ratio 1 + r/100.
 Every result is an interval; its width says how much a check built on it could catch.
+
+Claims that say the same thing (same subject, baseline, metric, context, unit, value and qualifier; a
+paper restating a number, or many papers quoting one result) are combined once, as a group: without
+that, k identical levels and k identical comparisons would make k² identical derivations. `source` and
+`via` are the first row of their group, `source_rows` and `via_rows` every row of it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import pandas as pd
 from .units import UNITS
 
 KEY = ["metric", "context"]
-COLUMNS = ["kind", "target", "baseline", "metric", "context", "unit", "lo", "hi", "source", "via", "how"]
+COLUMNS = ["kind", "target", "baseline", "metric", "context", "unit", "lo", "hi", "source", "via", "how", "source_rows", "via_rows"]
 
 
 def _div(alo, ahi, blo, bhi):
@@ -35,11 +40,23 @@ def _mul(alo, ahi, blo, bhi):
     return p.min(axis=0), p.max(axis=0)
 
 
+SAME = ["subject", "baseline", "metric", "context", "unit", "value", "qualifier"]  # what makes two claims say one thing
+
+
 def claim_frame(ledger) -> pd.DataFrame:
-    c = ledger.claims[["claim_id", "subject", "baseline", "metric", "context", "unit", "value", "qualifier"]].copy()
+    """One row per group of claims that say the same thing: its first row (`row`, `claim_id`) and all its rows."""
+    c = ledger.claims[["claim_id", *SAME]].copy()
     v = ledger.values
     c["lo"], c["hi"], c["row"] = v["blo"].to_numpy(), v["bhi"].to_numpy(), np.arange(len(c))
-    return c[v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy()]
+    c = c[v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy()]
+    group = c.groupby(SAME, sort=False, dropna=False)["row"]
+    first = c[~c.duplicated(SAME)].copy()
+    rows = group.apply(lambda r: r.to_numpy()) if len(first) < len(c) else None
+    if rows is None:
+        first["rows"] = [np.array([r]) for r in first["row"]]
+    else:
+        first["rows"] = list(rows.loc[[tuple(k) for k in first[SAME].itertuples(index=False, name=None)]])
+    return first
 
 
 def levels(c: pd.DataFrame) -> pd.DataFrame:
@@ -80,6 +97,7 @@ def _combine(lv: pd.DataFrame, cmp: pd.DataFrame, forward: bool) -> pd.DataFrame
         "target": m["baseline_c"] if forward else m["subject_c"],
         "baseline": "", "metric": m["metric"], "context": m["context"], "unit": m["unit_l"],
         "lo": lo, "hi": hi, "source": m["row_l"].to_numpy(), "via": m["row_c"].to_numpy(), "how": how,
+        "source_rows": m["rows_l"].to_numpy(), "via_rows": m["rows_c"].to_numpy(),
     })
 
 
@@ -92,6 +110,7 @@ def _relative_as_ratio(cmp: pd.DataFrame) -> pd.DataFrame:
         "context": rel["context"], "unit": "ratio", "lo": 1 + rel["lo"] / 100, "hi": 1 + rel["hi"] / 100,
         "source": rel["row"].to_numpy(), "via": rel["row"].to_numpy(),
         "how": [f"1 + ({v})/100 ({cid})" for v, cid in zip(rel["value"], rel["claim_id"])],
+        "source_rows": rel["rows"].to_numpy(), "via_rows": rel["rows"].to_numpy(),
     })
 
 
@@ -113,9 +132,14 @@ def _derive(ledger) -> pd.DataFrame:
 
 def recorded_matches(ledger, d: pd.DataFrame) -> pd.DataFrame:
     """Pairs (derivation, recorded claim) that speak of the same quantity: same target, baseline,
-    metric, context and unit. The derivation's own inputs are not matches."""
+    metric, context and unit. The derivation's own inputs are not matches. One row per group of recorded
+    claims: `row` is a row of the group that is neither the source nor the via row (groups that have none
+    are dropped)."""
     c = claim_frame(ledger)
     m = d.reset_index(names="d").merge(
         c, left_on=["target", "baseline", "metric", "context", "unit"],
         right_on=["subject", "baseline", "metric", "context", "unit"], suffixes=("", "_r"))
-    return m[(m["row"] != m["source"]) & (m["row"] != m["via"])]
+    if m.empty:
+        return m
+    m["row"] = [next((int(r) for r in rows if r != s and r != v), -1) for rows, s, v in zip(m["rows"], m["source"], m["via"])]
+    return m[m["row"] >= 0]

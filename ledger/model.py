@@ -90,9 +90,13 @@ class Ledger:
         v["blo"], v["bhi"] = qualifier_bounds(v, self.claims["qualifier"])
         return v
 
+    @cached_property
+    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.values["blo"].to_numpy(float), self.values["bhi"].to_numpy(float)
+
     def interval(self, row: int) -> Interval:
-        v = self.values
-        return Interval(float(v["blo"].iat[row]), float(v["bhi"].iat[row]))
+        lo, hi = self._bounds
+        return Interval(float(lo[row]), float(hi[row]))
 
     @cached_property
     def rows_by_id(self) -> dict[str, int]:

@@ -35,13 +35,16 @@ def implied_out_of_range(ledger) -> Iterator[Hit]:
     open_min = d["unit"].map(lambda n: UNITS[n].open_min).to_numpy(bool)
     outside = np.where(open_min, below(hi, unit_min, True), disjoint(lo, hi, unit_min, np.inf)) | disjoint(lo, hi, -np.inf, unit_max)
     for r in d[outside].itertuples():
-            yield Hit(int(r.via), "value", f"implies {r.metric} of {r.target} = {Interval(r.lo, r.hi)} {r.unit}, outside its range "
+        for via in r.via_rows.tolist():  # every claim of the comparison's group
+            yield Hit(int(via), "value", f"implies {r.metric} of {r.target} = {Interval(r.lo, r.hi)} {r.unit}, outside its range "
                       f"(from {r.how}; {_quote(ledger, int(r.source))})", f"{r.unit} within its range", str(Interval(r.lo, r.hi)))
 
 
 @check("L402", "implied-conflict")
 def implied_conflict(ledger) -> Iterator[Hit]:
-    """A value implied by two claims agrees, within rounding, with a claim that records the same quantity."""
+    """A value implied by two claims agrees, within rounding, with a claim that records the same quantity.
+
+    Reported on the comparison that implies it and on the claim it contradicts."""
     d = derivations(ledger)
     if d.empty:
         return
@@ -54,10 +57,13 @@ def implied_conflict(ledger) -> Iterator[Hit]:
             continue  # the same three claims seen from the other side
         seen.add(rows)
         implied = Interval(float(r.lo), float(r.hi))
-        yield Hit(int(r.via), "value",
-                  f"implies {r.metric} of {r.target} = {implied} (from {r.how}), but {_quote(ledger, int(r.row))} records "
-                  f"{r.value} = {Interval(r.lo_r, r.hi_r)}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}",
-                  str(implied), r.value)
+        message = (f"implies {r.metric} of {r.target} = {implied} (from {r.how}), but {_quote(ledger, int(r.row))} records "
+                   f"{r.value} = {Interval(r.lo_r, r.hi_r)}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}")
+        for via in r.via_rows.tolist():
+            yield Hit(int(via), "value", message, str(implied), r.value)
+        recorded = ledger.claims["claim_id"]
+        yield Hit(int(r.row), "value", f"{r.value} of {recorded.iat[int(r.row)]} = {Interval(r.lo_r, r.hi_r)} contradicts "
+                  f"{r.metric} of {r.target} = {implied} implied by {r.how}", str(implied), r.value)
 
 
 def _relations(ledger):
@@ -87,8 +93,11 @@ def relation_violated(ledger) -> Iterator[Hit]:
         except (ZeroDivisionError, OverflowError):
             continue  # reported by relation-invalid
         if not ok:
-            yield Hit(row, "formula", f"relation {rid} fails: left side is {left}, right side is {right}", "sides that meet",
-                      f"{left} vs {right}", table="relations")
+            message = f"relation {rid} fails: left side is {left}, right side is {right}"
+            yield Hit(row, "formula", message, "sides that meet", f"{left} vs {right}", table="relations")
+            for ref in dict.fromkeys(refs(rel)):  # and on each claim it names, where a pull request changes them
+                yield Hit(ids[ref], "value", f"{message} (relations.csv line {ledger.tables['relations'].lines[row]})",
+                          "sides that meet", ledger.claims["value"].iat[ids[ref]])
 
 
 @check("L405", "relation-invalid")
@@ -140,7 +149,9 @@ def accuracy_not_reachable(ledger) -> Iterator[Hit]:
         return
     rows = parts.index.to_numpy()
     n = parts.map(lambda name: bench[name][0]).to_numpy(float)
-    applies = np.array([c["metric"].iat[r] in bench[name][1] for r, name in zip(rows, parts)], dtype=bool)
+    shares = {f"{name}|{metric}" for name, (_, metrics, _) in bench.items() for metric in metrics}
+    metric = np.asarray(ledger.column("claims", "metric"), dtype=object)[rows]
+    applies = np.array([p in shares for p in parts.to_numpy(dtype=object) + "|" + metric], dtype=bool)
     k_lo, k_hi = np.ceil(lo[rows] * n / 100 - 1e-9), np.floor(hi[rows] * n / 100 + 1e-9)
     for row, name, size, a, b in zip(rows[applies & (k_lo > k_hi)], parts[applies & (k_lo > k_hi)], n[applies & (k_lo > k_hi)].astype(int),
                                      k_hi[applies & (k_lo > k_hi)].astype(int), k_lo[applies & (k_lo > k_hi)].astype(int)):

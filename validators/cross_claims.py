@@ -17,7 +17,10 @@ ROW = ["paper_id", "subject", "metric", "value", "unit", "baseline", "context", 
 
 @check("L501", "value-conflict")
 def value_conflict(ledger) -> Iterator[Hit]:
-    """Claims of one quantity (subject, metric, context, unit, baseline, qualifier) agree within rounding."""
+    """Claims of one quantity (subject, metric, context, unit, baseline, qualifier) agree within rounding.
+
+    Reported on every claim involved: a pull request that adds the disagreeing claim is annotated on its
+    own line, and the claim it contradicts is annotated too."""
     c, v = ledger.claims, ledger.values
     frame = c[QUANTITY].assign(lo=v["lo"].to_numpy(), hi=v["hi"].to_numpy(), row=np.arange(len(c)))
     frame = frame[v["num"].notna().to_numpy()]
@@ -26,10 +29,16 @@ def value_conflict(ledger) -> Iterator[Hit]:
         return
     first = dup.groupby(QUANTITY, sort=False)[["lo", "hi", "row"]].transform("first")
     apart = disjoint(dup["lo"].to_numpy(float), dup["hi"].to_numpy(float), first["lo"].to_numpy(float), first["hi"].to_numpy(float))
-    for r, fr in zip(dup["row"].to_numpy()[apart], first["row"].to_numpy()[apart]):
-        r, fr = int(r), int(fr)
-        yield Hit(r, "value", f"{c['value'].iat[r]} conflicts with {c['value'].iat[fr]} of {c['claim_id'].iat[fr]} for the "
-                  f"same quantity; quotes: \"{c['quote'].iat[r]}\" vs \"{c['quote'].iat[fr]}\"", c["value"].iat[fr], c["value"].iat[r])
+    value, quote, ids = (np.asarray(ledger.column("claims", k), dtype=object) for k in ("value", "quote", "claim_id"))
+    against: dict[int, list[int]] = {}
+    for r, fr in zip(dup["row"].to_numpy()[apart].tolist(), first["row"].to_numpy()[apart].tolist()):
+        yield Hit(r, "value", f"{value[r]} conflicts with {value[fr]} of {ids[fr]} for the same quantity; "
+                  f"quotes: \"{quote[r]}\" vs \"{quote[fr]}\"", value[fr], value[r])
+        against.setdefault(fr, []).append(r)
+    for fr, rows in against.items():
+        others = ", ".join(f"{value[r]} of {ids[r]}" for r in rows)
+        yield Hit(fr, "value", f"{value[fr]} conflicts with {others} for the same quantity; quotes: \"{quote[fr]}\" vs "
+                  + ", ".join(f"\"{quote[r]}\"" for r in rows), " ".join(value[r] for r in rows), value[fr])
 
 
 @check("L502", "duplicate-claim")
@@ -66,17 +75,21 @@ def _entity_index(ledger):
     return canonical, spelling
 
 
-def _names(ledger) -> Iterator[tuple[int, str, str, str | None]]:
+def _names(ledger) -> list[tuple[int, str, str, str | None]]:
     """(row, column, name, the canonical entity it spells or None) for subjects and baselines that are
-    not a canonical spelling. Nothing when the ledger has no entity list."""
-    if not len(ledger.tables["entities"]):
-        return
-    canonical, spelling = _entity_index(ledger)
-    c = ledger.claims
-    for column in ("subject", "baseline"):
-        for row, name in enumerate(c[column]):
-            if name and name not in canonical:
-                yield row, column, name, spelling.get(name) or spelling.get(_fold(name))
+    not a canonical spelling. Nothing when the ledger has no entity list. Computed once per ledger."""
+    def run():
+        if not len(ledger.tables["entities"]):
+            return []
+        canonical, spelling = _entity_index(ledger)
+        out = []
+        for column in ("subject", "baseline"):
+            names = np.asarray(ledger.column("claims", column), dtype=object)
+            rows = np.flatnonzero((names != "") & ~np.isin(names, list(canonical)))
+            known = {n: spelling.get(n) or spelling.get(_fold(n)) for n in set(names[rows].tolist())}
+            out += [(int(r), column, names[r], known[names[r]]) for r in rows]
+        return sorted(out, key=lambda t: (t[1] != "subject", t[0]))
+    return ledger.memo("entity_names", run)
 
 
 @check("L503", "entity-second-spelling", "warning", scope="paper")
