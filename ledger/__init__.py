@@ -1,6 +1,8 @@
 """Claims ledger: a schema-validated ledger of the quantitative claims research papers make.
 
-Library first: `validate(Layout.find())` returns findings; the `ledger` command only renders them.
+Library first: `validate(root)` returns a Result with findings; the `ledger` command only renders them.
+`load(root)` gives the typed tables, checked by pandera models built from the same declaration
+(ledger/datapackage.json) that the columnar checks of `validate` are compiled from.
 """
 
 from .findings import Finding, Severity
@@ -9,15 +11,23 @@ from .layout import Layout
 __all__ = ["Finding", "Layout", "Severity", "validate", "load"]
 
 
-def validate(root=".", **paths):
-    """Validate the ledger folder `root` (or explicit claims=/papers= paths); returns an engine Result."""
+def validate(root=".", *, claims=None, papers=None):
+    """Validate the ledger folder `root` (or explicit claims=/papers= paths, side tables next to the
+    claims file); returns an engine Result."""
     from .engine import validate as run
 
-    return run(Layout.find(root=root, **paths) if not paths else Layout.find(**paths))
+    return run(Layout.find(claims=claims, papers=papers, root=None if claims else root))
 
 
 def load(root="."):
-    """Load the ledger folder `root` as typed tables; returns (Ledger, findings)."""
+    """Load the ledger folder `root`: (Ledger, findings). Every table is a pandas frame of text columns
+    (`ledger["claims"]`), validated by its pandera model (`ledger.schema.pandera_schema`); the findings are
+    the load and schema findings, as `validate` reports them."""
     from .engine import load as run
+    from .schema import known_keys, pandera_findings
 
-    return run(Layout.find(root=root))
+    ledger, findings = run(Layout.find(root=root))
+    known = known_keys(ledger.tables)
+    for table in ledger.tables.values():
+        findings += pandera_findings(table, known)
+    return ledger, findings

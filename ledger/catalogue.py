@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .layout import SPEC, SPECS
 from .registry import RETIRED, catalogue
 
 STAGES = {"load": "File and CSV structure", "schema": "Schema (pandera)", "check": "Consistency checks", "waiver": "Waivers"}
@@ -18,4 +19,28 @@ def render_catalogue() -> str:
         out.append("")
     if RETIRED:
         out += ["## Retired codes", ""] + [f"- {c}: {why}" for c, why in sorted(RETIRED.items())] + [""]
+    return "\n".join(out)
+
+
+def _form(spec, f) -> str:
+    parts = [f.expected] if f.expected else []
+    if f.enum and not f.expected:
+        parts.append("one of " + ", ".join(f"`{v}`" for v in f.enum))
+    parts += [f"a `{fk.key}` of `{SPEC[fk.table].relpath}`" for fk in spec.foreign_keys if fk.column == f.name]
+    if spec.unique == f.name:
+        parts.append("unique")
+    return "; ".join(parts) or "text"
+
+
+def render_tables() -> str:
+    """The column tables of docs/data-dictionary.md, from the declaration (ledger/datapackage.json)."""
+    out = []
+    for spec in SPECS:
+        out += [f"### `{spec.relpath}`{' (optional)' if spec.optional else ''}: {spec.description}", "",
+                "| column | required | form | meaning | example |", "|---|---|---|---|---|"]
+        for f in spec.fields:
+            example = f"`{f.example}`" if f.example else ""
+            out.append(f"| `{f.name}` | {'yes' if f.required else 'no'} | {_form(spec, f).replace('|', '&#124;')} | "
+                       f"{f.description.replace('|', '&#124;')} | {example.replace('|', '&#124;')} |")
+        out.append("")
     return "\n".join(out)

@@ -75,6 +75,36 @@ def checks_cmd(markdown):
             click.echo(f"{r.code} {r.name:28} {r.severity.value:8} {r.summary}")
 
 
+@main.command("tables")
+def tables_cmd():
+    """Print the column tables of docs/data-dictionary.md, made from the declaration of the tables."""
+    from .catalogue import render_tables
+
+    click.echo(render_tables(), nl=False)
+
+
+@main.command("datapackage")
+@click.argument("root", required=False, type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if ROOT/datapackage.json is missing or not current.")
+def datapackage_cmd(root, check):
+    """Write ROOT/datapackage.json: the declaration of the tables, for the files the ledger has, so that
+    `frictionless validate ROOT/datapackage.json` checks its structure."""
+    import json
+
+    from .atomic import write_atomic
+    from .layout import ledger_descriptor
+
+    path = root / "datapackage.json"
+    text = json.dumps(ledger_descriptor(root), indent=2, ensure_ascii=False) + "\n"
+    current = path.is_file() and path.read_text(encoding="utf-8") == text
+    if check:
+        click.echo(f"{path}: {'current' if current else 'not current: run ledger datapackage'}")
+        sys.exit(0 if current else 1)
+    if not current:
+        write_atomic(path, text.encode("utf-8"))
+    click.echo(f"{path}: {'unchanged' if current else 'written'}")
+
+
 @main.command("fmt")
 @click.option("--check", is_flag=True, help="Change nothing; list the files that would be rewritten and exit 1 if any.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))

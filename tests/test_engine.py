@@ -116,7 +116,9 @@ def test_whole_counts_are_exact_so_relations_on_them_are_sharp(ledger_dir):
     claims.write_text(claims.read_text(encoding="utf-8") + extra, encoding="utf-8")
     (ledger_dir / "relations.csv").write_text("relation_id,formula,description\nsum,{slownet-heads} + {slownet-layers} == {slownet-blocks},x\n")
     result = validate(Layout.find(root="."))
-    assert [(f.code, f.file, f.line) for f in result.findings] == [("L403", "relations.csv", 2)]
+    # on the relation's row, and on the line of each claim it names
+    assert sorted((f.code, f.file, f.line) for f in result.findings) == [
+        ("L403", "claims.csv", 10), ("L403", "claims.csv", 11), ("L403", "claims.csv", 12), ("L403", "relations.csv", 2)]
     iv = result.ledger.interval(result.ledger.rows_by_id["slownet-heads"])
     assert (iv.lo, iv.hi) == (7.0, 7.0)
     assert result.ledger.interval(result.ledger.rows_by_id["fastnet-examples"]).width == 100  # 52.6e3 stays rounded
