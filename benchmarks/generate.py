@@ -1071,4 +1071,10 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `ledger` from this checkout if not installed
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except SystemExit as e:
+        if isinstance(e.code, str):  # a refusal with a reason (e.g. too few claims to plant): one line, exit 2
+            print(f"{Path(sys.argv[0]).name}: {e.code}", file=sys.stderr)
+            sys.exit(2)
+        raise
