@@ -2,6 +2,7 @@
 """Generate synthetic claims ledgers of N claims, with planted errors and a manifest of them.
 
     python benchmarks/generate.py --claims 100000 --out benchmarks/data/claims-100000 [--seed 1]
+    python benchmarks/generate.py --shape seed --claims 100000 --out benchmarks/data/seed-100000
     python benchmarks/generate.py --edit-from benchmarks/data/claims-1000000 --out benchmarks/data/claims-1000000-edited
 
 A generated ledger is a complete folder (claims.csv, papers.csv, vocab/metrics.csv, vocab/entities.csv,
@@ -34,6 +35,7 @@ small and 1M claims take well under a minute.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import csv
 import json
@@ -795,6 +797,204 @@ def generate(n: int, out: Path, seed: int = 1, skew: float = 2.0, error_rate: fl
     return Generator(n, seed, skew, error_rate, baselines, benchmarks).write(out)
 
 
+# ---------------------------------------------------------------------- the "seed" shape: the bundled ledger, replicated
+SEED_VERSION = "1"
+SEED_FILES = ("claims.csv", "papers.csv", "coverage_skips.csv", "relations.csv", "waivers.csv")
+_ID_TOKEN = r"(?<![A-Za-z0-9-]){}(?![A-Za-z0-9-])"
+
+
+def seed_digest(src: Path) -> str:
+    """Hash of the files the seed shape is built from, so a cached copy is rebuilt when the bundled ledger changes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in [src / n for n in SEED_FILES] + sorted((src / "vocab").glob("*.csv")):
+        if p.is_file():
+            h.update(p.relative_to(src).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def seed_paper_id(index: int) -> str:
+    """The index-th synthetic arXiv id: yymm.nnnnn with a real month, 99,999 numbers per month, from 0701
+    on (about 111M ids before yy passes 99), all distinct and all matching the ledger's arXiv pattern."""
+    month, number = divmod(index, 99999)
+    yy, mm = divmod(month, 12)
+    if yy + 7 > 99:
+        raise SystemExit(f"seed shape: {index} papers are more than the synthetic arXiv ids can name")
+    return f"{yy + 7:02d}{mm + 1:02d}.{number + 1:05d}"
+
+
+def _read(path: Path) -> tuple[list[str], list[list[str]]]:
+    if not path.is_file():
+        return [], []
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    return (rows[0], rows[1:]) if rows else ([], [])
+
+
+def _lines(row) -> int:
+    """Physical lines csv.writer gives a record (cells with line breaks are written quoted, breaks kept)."""
+    return 1 + sum(cell.count("\n") for cell in row)
+
+
+def seed_is_current(out: Path, n: int, src: Path, plants: bool = True) -> bool:
+    try:
+        info = json.loads((out / "params.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (info.get("shape") == "seed" and info.get("seed_version") == SEED_VERSION and info.get("requested") == n
+            and info.get("source_digest") == seed_digest(src) and info.get("plants") == plants)
+
+
+def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
+    """Write the ledger of `src` (the bundled one) replicated to at least n claims (whole copies).
+
+    Copy k renames every paper to a fresh synthetic arXiv id (url too), suffixes every claim_id and relation_id
+    with `-c{k}` and rewrites the references to them (relation formulas, claim ids named in notes and context,
+    waivers, coverage skips), so that each copy validates exactly as the source does; the vocabularies are
+    shared. With `plants`, four errors are planted, each in its own copy (never copy 0, so that a changed value
+    is the one that disagrees with the first of its group), and listed in planted.csv:
+
+    * a changed value (an integer count of 10 or more, + 1): L202 and L501 on the claim, L204 on its paper (the printed number
+      is no longer covered);
+    * a broken quote (a word appended): L201 on the claim, L204 on its paper;
+    * a stale skip (a row naming a number its paper does not print), appended at the end: L205;
+    * a broken relation (`+ 1` added to its left side): L403.
+    """
+    t0 = time.perf_counter()
+    src = src.resolve()
+    tables = {name: _read(src / name) for name in SEED_FILES}
+    ch, claims = tables["claims.csv"]
+    ph, papers = tables["papers.csv"]
+    sh, skips = tables["coverage_skips.csv"]
+    rh, relations = tables["relations.csv"]
+    wh, waivers = tables["waivers.csv"]
+    if not claims or not papers:
+        raise SystemExit(f"seed shape: {src} has no claims or no papers")
+    ci = {c: ch.index(c) for c in ("claim_id", "paper_id", "value", "unit", "quote", "context", "notes")}
+    pi = {c: ph.index(c) for c in ("paper_id", "url")}
+    per_copy = len(claims)
+    copies = max(1, -(-n // per_copy))
+    paper_index = {row[pi["paper_id"]]: j for j, row in enumerate(papers)}
+    ids = sorted({row[ci["claim_id"]] for row in claims}, key=len, reverse=True)
+    id_set = set(ids)
+    id_in_text = re.compile(_ID_TOKEN.format("(" + "|".join(map(re.escape, ids)) + ")"))
+    ref = re.compile(r"\{([^{}]+)\}")
+
+    # plants: the claims they touch, chosen by rule so that their findings are known in advance
+    plant_copy = {}
+    if plants:
+        if copies < 5:
+            raise SystemExit(f"seed shape: --claims {n} gives {copies} copies; planting needs at least 5 "
+                             f"({5 * per_copy} claims)")
+        in_relation = {m for row in relations for m in ref.findall(row[rh.index("formula")])} if relations else set()
+        skipped = {(row[sh.index("paper_id")], row[sh.index("number")]) for row in skips} if skips else set()
+        by_paper_value = collections.Counter((r[ci["paper_id"]], r[ci["value"]]) for r in claims)
+        candidates = [r for r, row in enumerate(claims)
+                      if row[ci["unit"]] == "count" and re.fullmatch(r"[1-9]\d+", row[ci["value"]])
+                      and row[ci["claim_id"]] not in in_relation and by_paper_value[(row[ci["paper_id"]], row[ci["value"]])] == 1
+                      and (row[ci["paper_id"]], row[ci["value"]]) not in skipped and row[ci["value"]] in row[ci["quote"]]]
+        if len(candidates) < 2:
+            raise SystemExit(f"seed shape: {src} has fewer than two claims a value or quote plant can use")
+        plant_copy = {"value": copies // 5, "quote": 2 * copies // 5, "skip": 3 * copies // 5}
+        if relations:
+            plant_copy["relation"] = 4 * copies // 5
+        value_row, quote_row = candidates[0], candidates[1]
+
+    claim_lines = [_lines(r) for r in claims]
+    paper_lines = [_lines(r) for r in papers]
+    skip_lines = [_lines(r) for r in skips]
+    relation_lines = [_lines(r) for r in relations]
+    claim_start = [2 + sum(claim_lines[:r]) for r in range(len(claims))]  # line of record r in copy 0
+    paper_start = [2 + sum(paper_lines[:r]) for r in range(len(papers))]
+    relation_start = [2 + sum(relation_lines[:r]) for r in range(len(relations))]
+    per_copy_lines = {"claims": sum(claim_lines), "papers": sum(paper_lines), "skips": sum(skip_lines),
+                      "relations": sum(relation_lines)}
+    planted: list[tuple] = []
+
+    out.mkdir(parents=True, exist_ok=True)
+    if (src / "vocab").is_dir():
+        shutil.copytree(src / "vocab", out / "vocab", dirs_exist_ok=True)
+        bh, bench = _read(src / "vocab" / "benchmarks.csv")
+        if "source" in bh:  # a benchmark size cites the claim that states it: cite that claim's copy 0
+            j = bh.index("source")
+            Generator._write(out / "vocab" / "benchmarks.csv", bh,
+                             [[*row[:j], row[j] + "-c0" if row[j] in id_set else row[j], *row[j + 1:]] for row in bench])
+    with contextlib.ExitStack() as stack:
+        writers = {}
+        for name, (header, _) in tables.items():
+            if header:
+                f = stack.enter_context(open(out / name, "w", encoding="utf-8", newline=""))
+                writers[name] = csv.writer(f, lineterminator="\n")
+                writers[name].writerow(header)
+        for k in range(copies):
+            sfx = f"-c{k}"
+            pids = {p: seed_paper_id(k * len(papers) + j) for p, j in paper_index.items()}
+
+            def rename_text(text: str) -> str:
+                return id_in_text.sub(lambda m: m.group(1) + sfx, text) if text else text
+
+            rows = []
+            for r, row in enumerate(claims):
+                row = list(row)
+                row[ci["claim_id"]] += sfx
+                row[ci["paper_id"]] = pids.get(row[ci["paper_id"]], row[ci["paper_id"]])
+                row[ci["context"]], row[ci["notes"]] = rename_text(row[ci["context"]]), rename_text(row[ci["notes"]])
+                line = claim_start[r] + k * per_copy_lines["claims"]
+                j = paper_index.get(claims[r][ci["paper_id"]])
+                paper_line = None if j is None else paper_start[j] + k * per_copy_lines["papers"]
+                if k == plant_copy.get("value") and r == value_row:
+                    row[ci["value"]] = str(int(row[ci["value"]]) + 1)
+                    planted += [("L202", "claims.csv", line, row[0], "changed value"),
+                                ("L501", "claims.csv", line, row[0], "changed value: conflicts with copy 0"),
+                                ("L204", "papers.csv", paper_line, "", "changed value: the printed number is uncovered")]
+                elif k == plant_copy.get("quote") and r == quote_row:
+                    row[ci["quote"]] += " indeed"
+                    planted += [("L201", "claims.csv", line, row[0], "broken quote"),
+                                ("L204", "papers.csv", paper_line, "", "broken quote: the printed number is uncovered")]
+                rows.append(row)
+            writers["claims.csv"].writerows(rows)
+            rows = []
+            for row in papers:
+                row = list(row)
+                old = row[pi["paper_id"]]
+                row[pi["paper_id"]] = pids[old]
+                row[pi["url"]] = row[pi["url"]].replace(old, pids[old])
+                rows.append(row)
+            writers["papers.csv"].writerows(rows)
+            if skips:
+                j = sh.index("paper_id")
+                writers["coverage_skips.csv"].writerows([[*row[:j], pids.get(row[j], row[j]), *row[j + 1:]] for row in skips])
+            if relations:
+                rows = []
+                for r, row in enumerate(relations):
+                    row = list(row)
+                    row[rh.index("relation_id")] += sfx
+                    f = rh.index("formula")
+                    row[f] = ref.sub(lambda m: "{" + m.group(1) + (sfx if m.group(1) in id_set else "") + "}", row[f])
+                    if k == plant_copy.get("relation") and r == 0 and "==" in row[f]:
+                        row[f] = row[f].replace("==", "+ 1 ==", 1)
+                        planted.append(("L403", "relations.csv", relation_start[r] + k * per_copy_lines["relations"], "", "broken relation"))
+                    rows.append(row)
+                writers["relations.csv"].writerows(rows)
+            if waivers:
+                j = wh.index("claim_id")
+                writers["waivers.csv"].writerows([[*row[:j], row[j] + sfx if row[j] else row[j], *row[j + 1:]] for row in waivers])
+        if "skip" in plant_copy:
+            k = plant_copy["skip"]
+            pid = seed_paper_id(k * len(papers))
+            row = {"paper_id": pid, "number": "four", "context": "the four remaining issues", "reason": "non-claim: rhetorical count"}
+            writers["coverage_skips.csv"].writerow([row.get(c, "") for c in sh])
+            planted.append(("L205", "coverage_skips.csv", 2 + copies * per_copy_lines["skips"], "", "stale skip"))
+    Generator._write(out / "planted.csv", ("code", "file", "line", "claim_id", "what"), planted)
+    info = {"shape": "seed", "seed_version": SEED_VERSION, "source": str(src), "source_digest": seed_digest(src),
+            "requested": n, "claims": copies * per_copy, "copies": copies, "papers": copies * len(papers),
+            "skips": copies * len(skips) + ("skip" in plant_copy), "plants": plants, "planted": len(planted),
+            "seconds": round(time.perf_counter() - t0, 2)}
+    (out / "params.json").write_text(json.dumps(info, indent=2) + "\n")
+    return info
+
+
 # ---------------------------------------------------------------------- edited copy, for `ledger diff`
 def edit_copy(src: Path, out: Path, share: float = 0.01, seed: int = 2) -> dict:
     """Copy a ledger with ~share of its claims edited: status promotions, notes, a few deletions and additions.
@@ -853,9 +1053,16 @@ def main(argv=None) -> int:
     ap.add_argument("--benchmarks", type=int, help="fixed number of benchmarks (default N/2500, at least 24)")
     ap.add_argument("--edit-from", type=Path, help="instead: write an edited copy of this ledger (for ledger diff)")
     ap.add_argument("--edit-share", type=float, default=0.01)
+    ap.add_argument("--shape", choices=("light", "seed"), default="light",
+                    help="light: the synthetic ledger above (default); seed: the bundled ledger replicated to --claims")
+    ap.add_argument("--source", type=Path, default=Path(__file__).resolve().parent.parent,
+                    help="with --shape seed: the ledger folder to replicate (default: the repository root)")
+    ap.add_argument("--no-plants", action="store_true", help="with --shape seed: plant no errors")
     args = ap.parse_args(argv)
     if args.edit_from:
         info = edit_copy(args.edit_from, args.out, args.edit_share, args.seed + 1)
+    elif args.shape == "seed":
+        info = replicate(args.source, args.claims, args.out, plants=not args.no_plants)
     else:
         info = generate(args.claims, args.out, args.seed, args.skew, args.error_rate, args.baselines, args.benchmarks)
     print(json.dumps(info))
@@ -864,4 +1071,10 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `ledger` from this checkout if not installed
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except SystemExit as e:
+        if isinstance(e.code, str):  # a refusal with a reason (e.g. too few claims to plant): one line, exit 2
+            print(f"{Path(sys.argv[0]).name}: {e.code}", file=sys.stderr)
+            sys.exit(2)
+        raise

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Profile `ledger validate` on a generated ledger: where the time goes, by function and by check.
 
-    /tmp/venv/bin/python benchmarks/profile_validate.py --claims 100000 [--top 15]
+    .venv/bin/python benchmarks/profile_validate.py --claims 100000 [--shape light|seed] [--data DIR] [--top 15]
 
 Runs `python -m cProfile -o benchmarks/data/validate-N.prof -m ledger.cli validate --format json` in a
 fresh process inside the generated ledger folder, then prints the top functions by cumulative and by
@@ -91,19 +91,28 @@ def timed(python: str, d: Path) -> dict | None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--claims", type=int, default=100000)
-    ap.add_argument("--data-dir", type=Path, default=HERE / "data")
+    ap.add_argument("--data", "--data-dir", dest="data_dir", type=Path, default=HERE / "data",
+                    help="where generated ledgers are kept (default benchmarks/data; run.py --data shares it)")
+    ap.add_argument("--shape", choices=("light", "seed"), default="light",
+                    help="light: the synthetic ledger (default); seed: the bundled ledger replicated")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--no-run", action="store_true", help="only print the stats of an existing .prof")
     args = ap.parse_args(argv)
 
-    d = (args.data_dir / f"claims-{args.claims}").resolve()
-    if not generate.is_current(d, args.claims, args.seed, 2.0, 0.005):
+    # the folder names of run.py, so that both reuse one generated ledger
+    d = (args.data_dir / f"{args.shape}-{args.claims}").resolve()
+    if args.shape == "seed":
+        current = generate.seed_is_current(d, args.claims, HERE.parent)
+    else:
+        current = generate.is_current(d, args.claims, args.seed, 2.0, 0.005)
+    if not current:
         if d.exists():
             shutil.rmtree(d)
-        print(json.dumps(generate.generate(args.claims, d, args.seed)), flush=True)
-    prof = args.data_dir.resolve() / f"validate-{args.claims}.prof"
+        info = generate.replicate(HERE.parent, args.claims, d) if args.shape == "seed" else generate.generate(args.claims, d, args.seed)
+        print(json.dumps(info), flush=True)
+    prof = args.data_dir.resolve() / f"validate-{args.shape}-{args.claims}.prof"
     if not args.no_run:
         t = timed(args.python, d)
         if t:
@@ -116,7 +125,7 @@ def main(argv=None) -> int:
                 print(f"  {k:34} {t[k]:7.2f} s  ({100 * t[k] / t['total']:4.1f}%)")
             print()
         t0 = time.perf_counter()
-        with open(args.data_dir / f"profile-{args.claims}.json", "wb") as out:
+        with open(args.data_dir / f"profile-{args.shape}-{args.claims}.json", "wb") as out:
             rc = subprocess.run([args.python, "-m", "cProfile", "-o", str(prof), "-m", "ledger.cli", "validate", "--format", "json"], check=False,
                                 cwd=d, stdout=out).returncode
         print(f"ledger validate under cProfile: {time.perf_counter() - t0:.1f} s wall, exit {rc}\n")
