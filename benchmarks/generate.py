@@ -947,6 +947,7 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
                     row[ci["value"]] = str(int(row[ci["value"]]) + 1)
                     planted += [("L202", "claims.csv", line, row[0], "changed value"),
                                 ("L501", "claims.csv", line, row[0], "changed value: conflicts with copy 0"),
+                                ("L501", "claims.csv", claim_start[r], claims[r][ci["claim_id"]] + "-c0", "changed value: copy 0's claim is contradicted"),
                                 ("L204", "papers.csv", paper_line, "", "changed value: the printed number is uncovered")]
                 elif k == plant_copy.get("quote") and r == quote_row:
                     row[ci["quote"]] += " indeed"
@@ -975,6 +976,10 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
                     if k == plant_copy.get("relation") and r == 0 and "==" in row[f]:
                         row[f] = row[f].replace("==", "+ 1 ==", 1)
                         planted.append(("L403", "relations.csv", relation_start[r] + k * per_copy_lines["relations"], "", "broken relation"))
+                        for name in dict.fromkeys(ref.findall(relations[r][f])):  # and each claim it names
+                            c = next(i for i, cr in enumerate(claims) if cr[ci["claim_id"]] == name)
+                            planted.append(("L403", "claims.csv", claim_start[c] + k * per_copy_lines["claims"], name + sfx,
+                                            "broken relation: a claim it names"))
                     rows.append(row)
                 writers["relations.csv"].writerows(rows)
             if waivers:
