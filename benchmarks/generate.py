@@ -798,7 +798,7 @@ def generate(n: int, out: Path, seed: int = 1, skew: float = 2.0, error_rate: fl
 
 
 # ---------------------------------------------------------------------- the "seed" shape: the bundled ledger, replicated
-SEED_VERSION = "1"
+SEED_VERSION = "2"  # 2: plants list the findings on every claim involved
 SEED_FILES = ("claims.csv", "papers.csv", "coverage_skips.csv", "relations.csv", "waivers.csv")
 _ID_TOKEN = r"(?<![A-Za-z0-9-]){}(?![A-Za-z0-9-])"
 
