@@ -51,7 +51,12 @@ def validate(claims, papers, fmt, strict, dask_dir, scheduler, workers):
 
         result = run_on_cluster(dask_dir, scheduler, workers)
     else:
-        result = _or_exit_2(run, claims, papers)
+        from .progress import for_terminal
+
+        progress = for_terminal(fmt)
+        result = _or_exit_2(run, claims, papers, **({"progress": progress} if progress else {}))
+        if progress:
+            progress.done()
     summary = result.summary()
     click.echo(RENDERERS[fmt](result.findings, summary), nl=False)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -211,13 +216,13 @@ def parquet_cmd(claims, out, partitions):
     click.echo(f"wrote {path}")
 
 
-def _or_exit_2(job, claims, papers):
-    """Run job(layout); a ledger file that cannot be opened at all prints its finding and exits 2."""
+def _or_exit_2(job, claims, papers, **options):
+    """Run job(layout, **options); a ledger file that cannot be opened at all prints its finding and exits 2."""
     from .engine import UnreadableFile
     from .report import render_text
 
     try:
-        return job(_layout(claims, papers))
+        return job(_layout(claims, papers), **options)
     except UnreadableFile as e:
         click.echo(render_text([e.finding], {"claims": 0, "papers": 0, "error": 1, "warning": 0, "notice": 0}), err=True, nl=False)
         sys.exit(2)

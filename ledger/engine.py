@@ -38,11 +38,16 @@ class Result:
         return s
 
 
-def load(layout: Layout) -> tuple[Ledger, list[Finding]]:
+def _quiet(stage: str) -> None:
+    pass
+
+
+def load(layout: Layout, progress=_quiet) -> tuple[Ledger, list[Finding]]:
     """Read every table of the ledger; raises UnreadableFile only when claims or papers cannot be opened."""
     ledger = Ledger(layout)
     findings: list[Finding] = []
     for spec in SPECS:
+        progress(f"reading {spec.relpath}")
         table, found = read_table(layout.paths[spec.name], spec, layout.display(spec.name))
         ledger.tables[spec.name] = table
         codes = {f.code for f in found}
@@ -69,10 +74,11 @@ def to_finding(r: Rule, hit: Hit, ledger: Ledger) -> Finding:
     return Finding(r.code, r.name, r.severity, table.file, line, hit.column, claim_id, hit.message, hit.expected, hit.found)
 
 
-def run_rules(rules: list[Rule], ledger: Ledger) -> list[tuple[Finding, str, str]]:
+def run_rules(rules: list[Rule], ledger: Ledger, progress=_quiet) -> list[tuple[Finding, str, str]]:
     """Run checks on a loaded ledger: (finding, the table it points into, the check's code) for each hit."""
     out = []
-    for r in rules:
+    for i, r in enumerate(rules, 1):
+        progress(f"check {i}/{len(rules)} {r.code} {r.name}")
         if ledger.incomplete.intersection(r.needs):
             continue  # its table lost rows to a load error, which is reported; the check would only echo it
         try:
@@ -83,17 +89,20 @@ def run_rules(rules: list[Rule], ledger: Ledger) -> list[tuple[Finding, str, str
     return out
 
 
-def run_checks(ledger: Ledger) -> list[Finding]:
-    return [f for f, _, _ in run_rules(checks(), ledger)]
+def run_checks(ledger: Ledger, progress=_quiet) -> list[Finding]:
+    return [f for f, _, _ in run_rules(checks(), ledger, progress)]
 
 
-def validate(layout: Layout) -> Result:
-    """The whole job. Raises UnreadableFile when a required file cannot be opened at all."""
-    ledger, findings = load(layout)
+def validate(layout: Layout, progress=_quiet) -> Result:
+    """The whole job. Raises UnreadableFile when a required file cannot be opened at all. `progress` is
+    called with the name of each stage (see ledger/progress.py)."""
+    ledger, findings = load(layout, progress)
+    progress("schema")
     findings += schema_findings(ledger)
-    findings += run_checks(ledger)
+    findings += run_checks(ledger, progress)
     from .waivers import apply_waivers
 
+    progress("waivers")
     findings, waived = apply_waivers(findings, ledger)
     return Result(ledger, sort_findings(findings), waived)
 
