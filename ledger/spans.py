@@ -25,6 +25,7 @@ from .text import normalise
 # numbers._NUMBER: a word character, a point, a closing bracket, % or a minus change how it reads) and
 # after it (a word character would fail its end-of-word look-aheads).
 _JOINS_BEFORE = set(".)]}%-\u2212")
+COLUMNAR_FROM = 2000  # spans to locate before polars pays for its import
 
 
 def _digits(values):
@@ -152,19 +153,56 @@ class Sources:
             self.rows_of.setdefault(pid, []).append(row)
         self.mentions = Mentions.read(self.texts)
         self.magnitude = magnitude_keys(self.mentions.value)
+        self._quotes: dict[tuple[int, int], tuple] = {}
+
+    def locate_quotes(self, paper_ids: list[str], quotes: list[str]):
+        """(normalised quotes, locate() of them), once per pair of column lists (coverage and provenance share it)."""
+        key = (id(paper_ids), id(quotes))
+        if key not in self._quotes:
+            norm = [normalise(q) for q in quotes]
+            self._quotes[key] = (paper_ids, quotes, norm, self.locate(paper_ids, norm))
+        return self._quotes[key][2:]
 
     def locate(self, paper_ids: list[str], spans: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every occurrence of each normalised span in each abstract of its paper:
-        (index of the span, paper row, start, end) arrays."""
+        (index of the span, paper row, start, end) arrays, ordered by span index."""
+        pairs = [(i, row) for i, (pid, span) in enumerate(zip(paper_ids, spans)) if span for row in self.rows_of.get(pid, ())]
+        if len(pairs) > COLUMNAR_FROM:
+            return self._locate_columnar(pairs, spans)
         idx, rows, starts, lens = [], [], [], []
-        for i, (pid, span) in enumerate(zip(paper_ids, spans)):
-            if not span:
-                continue
-            for row in self.rows_of.get(pid, ()):
-                for a in occurrences(self.texts[row], span):
-                    idx.append(i), rows.append(row), starts.append(a), lens.append(len(span))
+        for i, row in pairs:
+            for a in occurrences(self.texts[row], spans[i]):
+                idx.append(i), rows.append(row), starts.append(a), lens.append(len(spans[i]))
         starts_a = np.asarray(starts, np.int64)
         return np.asarray(idx, np.int64), np.asarray(rows, np.int64), starts_a, starts_a + np.asarray(lens, np.int64)
+
+    def _locate_columnar(self, pairs, spans):
+        """locate for many spans: polars finds the first occurrence of each; only spans that occur again
+        after it, or that sit in a non-ASCII abstract (polars counts bytes), are searched in Python."""
+        import polars as pl
+
+        idx = np.fromiter((i for i, _ in pairs), np.int64, len(pairs))
+        rows = np.fromiter((r for _, r in pairs), np.int64, len(pairs))
+        texts = pl.Series("t", self.texts, pl.String)
+        frame = pl.DataFrame({"t": texts.gather(rows), "s": pl.Series("s", [spans[i] for i in idx], pl.String)})
+        first = frame.select(pl.col("t").str.find(pl.col("s"), literal=True).alias("f"))["f"]
+        ascii_text = texts.gather(rows).str.len_bytes() == texts.gather(rows).str.len_chars()
+        found = first.is_not_null()
+        again = frame.with_columns(f=first).select(
+            pl.when(pl.col("f").is_not_null()).then(pl.col("t").str.slice(pl.col("f") + 1).str.contains(pl.col("s"), literal=True))
+            .otherwise(False))[:, 0]
+        simple = (found & ascii_text & ~again).to_numpy()
+        slow = (found & ~(ascii_text & ~again)).to_numpy()
+        out_i, out_r, out_a = [idx[simple]], [rows[simple]], [first.to_numpy()[simple].astype(np.int64)]
+        extra = [(int(i), int(r), a) for i, r in zip(idx[slow], rows[slow]) for a in occurrences(self.texts[r], spans[i])]
+        if extra:
+            out_i.append(np.array([e[0] for e in extra], np.int64))
+            out_r.append(np.array([e[1] for e in extra], np.int64))
+            out_a.append(np.array([e[2] for e in extra], np.int64))
+        i, r, a = (np.concatenate(x) for x in (out_i, out_r, out_a))
+        order = np.lexsort((a, i))
+        i, r, a = i[order], r[order], a[order]
+        return i, r, a, a + np.fromiter((len(spans[k]) for k in i), np.int64, len(i))
 
 
 @dataclass
@@ -204,8 +242,7 @@ def account(sources: Sources, claims: dict[str, list[str]], skips: dict[str, lis
     for i in odd:  # a value that is not a decimal string: read as a number if it is one ("52.6k")
         c = canonical(claim_values[i])
         keys[i] = magnitude_keys([c])[0] if c is not None else None
-    quotes = [normalise(q) for q in claims["quote"]]
-    ci, rows, a, b = sources.locate(claims["paper_id"], quotes)
+    _, (ci, rows, a, b) = sources.locate_quotes(claims["paper_id"], claims["quote"])
     if len(ci):
         q, mi = m.ranges(rows, a, b - 1)
         hit = (m.end[mi] <= b[q]) & (sources.magnitude[mi] == keys[ci[q]])
@@ -234,14 +271,10 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
 
     A quote found in its abstract whose edges are clean takes the abstract's mentions inside its first
     occurrence; any other quote is read on its own."""
-    norm = [normalise(q) for q in quotes]
-    found_at: dict[int, tuple[int, int]] = {}
-    for i, (pid, q) in enumerate(zip(paper_ids, norm)):
-        for row in sources.rows_of.get(pid, ()) if q else ():
-            a = sources.texts[row].find(q)
-            if a != -1:
-                found_at[i] = (row, a)
-                break
+    norm, (qi, qrows, qa, _) = sources.locate_quotes(paper_ids, quotes)
+    first = np.ones(len(qi), bool)
+    first[1:] = qi[1:] != qi[:-1]  # the first occurrence of each quote found (any occurrence reads alike)
+    found_at = dict(zip(qi[first].tolist(), zip(qrows[first].tolist(), qa[first].tolist())))
     m = sources.mentions
     idx = np.array(sorted(found_at), np.int64)
     rows = np.array([found_at[i][0] for i in idx], np.int64)

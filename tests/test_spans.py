@@ -76,3 +76,24 @@ def test_keys_compare_as_decimals(a, b):
 def test_keys_of_what_is_not_a_decimal():
     assert list(magnitude_keys(["", "three", "52.30\n", "1e9999999999"])) == [None] * 4
     assert [k is None for k in precision_keys(["52.30", "1e1011", "052"])] == [False, True, not is_canonical("052")]
+
+
+@settings(max_examples=200, derandomize=True)
+@given(st.lists(texts, min_size=1, max_size=4), st.data())
+def test_columnar_locate_equals_the_python_search(abstracts, data):
+    import ledger.spans as spans
+
+    src = Sources([f"p{i % 2}" for i in range(len(abstracts))], abstracts)
+    n = max(len(a) for a in abstracts)
+    cut = st.tuples(st.integers(0, len(abstracts) - 1), st.integers(0, n), st.integers(0, 4))
+    picks = data.draw(st.lists(cut, min_size=1, max_size=8))
+    queries = [src.texts[k][a:a + w] for k, a, w in picks] + ["é", "aa", data.draw(texts)]
+    pids = [f"p{k % 2}" for k, _, _ in picks] + ["p0", "p1", "p0"]
+    python = src.locate(pids, queries)
+    saved = spans.COLUMNAR_FROM
+    spans.COLUMNAR_FROM = -1
+    try:
+        columnar = src.locate(pids, queries)
+    finally:
+        spans.COLUMNAR_FROM = saved
+    assert all((x == y).all() for x, y in zip(python, columnar))
