@@ -11,7 +11,7 @@ Every result is an interval; its width says how much a check built on it could c
 Claims that say the same thing (same subject, baseline, metric, context, unit, value and qualifier; a
 paper restating a number, or many papers quoting one result) are combined once, as a group: without
 that, k identical levels and k identical comparisons would make k² identical derivations. `source` and
-`via` are the first row of their group, `source_rows` and `via_rows` every row of it.
+`via` are the first row of their group, `source_group` and `via_group` the group (see group_rows).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pandas as pd
 from .units import UNITS
 
 KEY = ["metric", "context"]
-COLUMNS = ["kind", "target", "baseline", "metric", "context", "unit", "lo", "hi", "source", "via", "how", "source_rows", "via_rows"]
+COLUMNS = ["kind", "target", "baseline", "metric", "context", "unit", "lo", "hi", "source", "via", "how", "source_group", "via_group"]
 
 
 def _div(alo, ahi, blo, bhi):
@@ -44,19 +44,34 @@ SAME = ["subject", "baseline", "metric", "context", "unit", "value", "qualifier"
 
 
 def claim_frame(ledger) -> pd.DataFrame:
-    """One row per group of claims that say the same thing: its first row (`row`, `claim_id`) and all its rows."""
-    c = ledger.claims[["claim_id", *SAME]].copy()
+    """One row per group of claims that say the same thing: its first row (`row`, `claim_id`) and the
+    group's id (`group`; see group_rows). Cached on the ledger."""
+    def run():
+        c = ledger.claims[["claim_id", *SAME]].copy()
+        v = ledger.values
+        c["lo"], c["hi"], c["row"] = v["blo"].to_numpy(), v["bhi"].to_numpy(), np.arange(len(c))
+        c = c[v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy()]
+        c["group"] = c.groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
+        return c[~c.duplicated("group")]
+    return ledger.memo("claim_groups", run)
+
+
+def group_rows(ledger, groups) -> list[list[int]]:
+    """The claim rows of each group id, in row order."""
+    c = ledger.memo("claim_groups_all", lambda: _all_groups(ledger))
+    order, starts, ends = c
+    return [order[starts[g]:ends[g]].tolist() for g in np.asarray(groups, np.int64)]
+
+
+def _all_groups(ledger):
+    c = ledger.claims[list(SAME)]
     v = ledger.values
-    c["lo"], c["hi"], c["row"] = v["blo"].to_numpy(), v["bhi"].to_numpy(), np.arange(len(c))
-    c = c[v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy()]
-    group = c.groupby(SAME, sort=False, dropna=False)["row"]
-    first = c[~c.duplicated(SAME)].copy()
-    rows = group.apply(lambda r: r.to_numpy()) if len(first) < len(c) else None
-    if rows is None:
-        first["rows"] = [np.array([r]) for r in first["row"]]
-    else:
-        first["rows"] = list(rows.loc[[tuple(k) for k in first[SAME].itertuples(index=False, name=None)]])
-    return first
+    keep = np.flatnonzero(v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy())
+    gid = c.iloc[keep].groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
+    order = np.argsort(gid, kind="stable")
+    counts = np.bincount(gid, minlength=int(gid.max(initial=-1)) + 1)
+    ends = np.cumsum(counts)
+    return keep[order], ends - counts, ends
 
 
 def levels(c: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +112,7 @@ def _combine(lv: pd.DataFrame, cmp: pd.DataFrame, forward: bool) -> pd.DataFrame
         "target": m["baseline_c"] if forward else m["subject_c"],
         "baseline": "", "metric": m["metric"], "context": m["context"], "unit": m["unit_l"],
         "lo": lo, "hi": hi, "source": m["row_l"].to_numpy(), "via": m["row_c"].to_numpy(), "how": how,
-        "source_rows": m["rows_l"].to_numpy(), "via_rows": m["rows_c"].to_numpy(),
+        "source_group": m["group_l"].to_numpy(), "via_group": m["group_c"].to_numpy(),
     })
 
 
@@ -110,7 +125,7 @@ def _relative_as_ratio(cmp: pd.DataFrame) -> pd.DataFrame:
         "context": rel["context"], "unit": "ratio", "lo": 1 + rel["lo"] / 100, "hi": 1 + rel["hi"] / 100,
         "source": rel["row"].to_numpy(), "via": rel["row"].to_numpy(),
         "how": [f"1 + ({v})/100 ({cid})" for v, cid in zip(rel["value"], rel["claim_id"])],
-        "source_rows": rel["rows"].to_numpy(), "via_rows": rel["rows"].to_numpy(),
+        "source_group": rel["group"].to_numpy(), "via_group": rel["group"].to_numpy(),
     })
 
 
@@ -141,5 +156,13 @@ def recorded_matches(ledger, d: pd.DataFrame) -> pd.DataFrame:
         right_on=["subject", "baseline", "metric", "context", "unit"], suffixes=("", "_r"))
     if m.empty:
         return m
-    m["row"] = [next((int(r) for r in rows if r != s and r != v), -1) for rows, s, v in zip(m["rows"], m["source"], m["via"])]
+    order, starts, ends = ledger.memo("claim_groups_all", lambda: _all_groups(ledger))
+    g = m["group"].to_numpy(np.int64)
+    s, v = m["source"].to_numpy(np.int64), m["via"].to_numpy(np.int64)
+    row = np.full(len(m), -1, np.int64)
+    for k in (2, 1, 0):  # the first of a group's first three rows that is neither input (at most two are)
+        at = starts[g] + k
+        cand = np.where(at < ends[g], order[np.minimum(at, len(order) - 1)], -1)
+        row = np.where((cand >= 0) & (cand != s) & (cand != v), cand, row)
+    m["row"] = row
     return m[m["row"] >= 0]

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..derive import derivations, recorded_matches
+from ..derive import derivations, group_rows, recorded_matches
 from ..formula import FormulaError, holds, parse_relation, refs
 from ..intervals import Interval, below, disjoint
 from ..registry import Hit, check
@@ -34,8 +34,9 @@ def implied_out_of_range(ledger) -> Iterator[Hit]:
     unit_max = d["unit"].map(lambda n: np.inf if UNITS[n].maximum is None else UNITS[n].maximum).to_numpy(float)
     open_min = d["unit"].map(lambda n: UNITS[n].open_min).to_numpy(bool)
     outside = np.where(open_min, below(hi, unit_min, True), disjoint(lo, hi, unit_min, np.inf)) | disjoint(lo, hi, -np.inf, unit_max)
-    for r in d[outside].itertuples():
-        for via in r.via_rows.tolist():  # every claim of the comparison's group
+    bad = d[outside]
+    for r, vias in zip(bad.itertuples(), group_rows(ledger, bad["via_group"])):
+        for via in vias:  # every claim of the comparison's group
             yield Hit(int(via), "value", f"implies {r.metric} of {r.target} = {Interval(r.lo, r.hi)} {r.unit}, outside its range "
                       f"(from {r.how}; {_quote(ledger, int(r.source))})", f"{r.unit} within its range", str(Interval(r.lo, r.hi)))
 
@@ -51,7 +52,8 @@ def implied_conflict(ledger) -> Iterator[Hit]:
     m = recorded_matches(ledger, d)
     apart = disjoint(m["lo"].to_numpy(float), m["hi"].to_numpy(float), m["lo_r"].to_numpy(float), m["hi_r"].to_numpy(float))
     seen: set[frozenset] = set()
-    for r in m[apart].itertuples():
+    hits = m[apart]
+    for r, vias in zip(hits.itertuples(), group_rows(ledger, hits["via_group"])):
         rows = frozenset({int(r.source), int(r.via), int(r.row)})
         if rows in seen:
             continue  # the same three claims seen from the other side
@@ -59,7 +61,7 @@ def implied_conflict(ledger) -> Iterator[Hit]:
         implied = Interval(float(r.lo), float(r.hi))
         message = (f"implies {r.metric} of {r.target} = {implied} (from {r.how}), but {_quote(ledger, int(r.row))} records "
                    f"{r.value} = {Interval(r.lo_r, r.hi_r)}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}")
-        for via in r.via_rows.tolist():
+        for via in vias:
             yield Hit(int(via), "value", message, str(implied), r.value)
         recorded = ledger.claims["claim_id"]
         yield Hit(int(r.row), "value", f"{r.value} of {recorded.iat[int(r.row)]} = {Interval(r.lo_r, r.hi_r)} contradicts "
