@@ -405,7 +405,7 @@ def read_bytes(path: Path, spec: TableSpec) -> bytes:
     if not real.is_relative_to(root):
         raise _Refused("resolves outside the ledger folder (a symlink?); it is not read")
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(fd, "rb") as fh:
+    with open(fd, "rb") as fh:  # builtin open of the descriptor: it closes it
         _check_regular(os.fstat(fh.fileno()))  # what was opened, in case the path changed since the stat
         data = fh.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
@@ -428,7 +428,7 @@ def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Ta
             return Table.empty(spec, file), []
         raise UnreadableFile(_finding(FILE_MISSING, file, None, f"{spec.name} file not found"))
     except (OSError, _Refused) as e:
-        why = e.message if isinstance(e, _Refused) else f"cannot read it: {e.strerror or e}"
+        why = e.message if isinstance(e, _Refused) else f"cannot be read: {e.strerror or e}"
         finding = _finding(FILE_MISSING, file, None, f"{spec.name} file {why}")
         if spec.optional:
             return Table.empty(spec, file), [finding]
