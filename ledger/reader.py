@@ -233,6 +233,25 @@ _QUOTE, _COMMA, _LF = ord('"'), ord(","), ord("\n")
 _WIDE = 4096  # columns; a wider header goes to the careful path, which never builds a frame that wide
 
 
+_MARKER_START = tuple(map(ord, "<=>|"))
+_CONFLICT_BYTES = re.compile(_CONFLICT.pattern.encode(), re.MULTILINE)
+
+
+def _has_conflict_marker(data: bytes, buf, newlines) -> bool:
+    """A line that starts like a merge-conflict marker: only the first byte of each line is looked at in bulk
+    (a regex over the whole file costs more than the parse), the regex confirms the few candidates."""
+    import numpy as np
+
+    starts = np.concatenate(([0], newlines[newlines < len(buf) - 1] + 1))
+    first = buf[starts]
+    candidates = starts[np.isin(first, _MARKER_START)] if len(starts) else starts
+    return any(_CONFLICT_BYTES.match(data, int(i)) for i in candidates)
+
+
+def _separator(codes):
+    return (codes == _COMMA) | (codes == _LF) | (codes == _QUOTE)
+
+
 def _parse_record(text: str) -> list[str]:
     return next(csv.reader(_split_lines(text, "\n"), strict=True), [])
 
@@ -253,7 +272,7 @@ def parse_fast(text: str, file: str = "", data: bytes | None = None):
     the file to the careful path. A stray quote in a bare cell, text after a closing quote (`""x`), an
     unterminated quote, a record longer than the csv module's field limit: the careful path.
     """
-    if "\r" in text or _CONFLICT.search(text):
+    if "\r" in text:
         return None
     data = text.encode("utf-8") if data is None else data
     if not data:
@@ -262,6 +281,9 @@ def parse_fast(text: str, file: str = "", data: bytes | None = None):
 
     buf = np.frombuffer(data, dtype=np.uint8)
     size = len(buf)
+    newlines = np.flatnonzero(buf == _LF)
+    if _has_conflict_marker(data, buf, newlines):
+        return None
     quotes = np.flatnonzero(buf == _QUOTE)
     if len(quotes) % 2:
         return None  # a quote left open to the end of the file
@@ -269,9 +291,8 @@ def parse_fast(text: str, file: str = "", data: bytes | None = None):
         opens, closes = quotes[0::2], quotes[1::2]
         before = buf[opens[opens > 0] - 1]
         after = buf[closes[closes < size - 1] + 1]
-        if not (np.isin(before, (_COMMA, _LF, _QUOTE)).all() and np.isin(after, (_COMMA, _LF, _QUOTE)).all()):
+        if not (_separator(before).all() and _separator(after).all()):
             return None
-    newlines = np.flatnonzero(buf == _LF)
     if len(quotes) and len(newlines):
         quoted = np.searchsorted(quotes, newlines) % 2 == 1  # an odd number of quotes before it: inside a cell
         ends = newlines[~quoted]
@@ -317,10 +338,14 @@ def parse_fast(text: str, file: str = "", data: bytes | None = None):
             return None
     else:
         table = pa.table({c: pa.array([], pa.string()) for c in header})
-    kept = np.setdiff1d(np.arange(1, n_records + 1), np.fromiter(set_aside, dtype=np.int64, count=len(set_aside)))
-    if table.num_rows != len(kept) or table.num_columns != len(header) or any(n > n_records for n in set_aside):
+    if any(n > n_records for n in set_aside):
+        return None
+    keep = np.ones(n_records + 1, dtype=bool)
+    keep[0] = False  # the header
+    keep[list(set_aside)] = False
+    kept = np.flatnonzero(keep)
+    if table.num_rows != len(kept) or table.num_columns != len(header):
         return None  # pyarrow and the byte scan disagree on the records: trust neither
-    import pyarrow.compute as pc
 
     events: list[tuple[int, Finding]] = []
     ragged = blank = 0
@@ -333,18 +358,20 @@ def parse_fast(text: str, file: str = "", data: bytes | None = None):
         else:
             ragged += 1
             events.append((line, _ragged(file, line, len(record), len(header))))
-    empty_rows = None
-    if table.num_rows:
-        for col in table.columns:
-            empty = pc.equal(pc.binary_length(col), 0)
-            empty_rows = empty if empty_rows is None else pc.and_(empty_rows, empty)
-        empty_rows = empty_rows.to_numpy(zero_copy_only=False)
-    if empty_rows is not None and empty_rows.any():
+    # A blank record of n fields is at most n - 1 commas and n quoted empty cells: only records that short
+    # can be blank, and there are few of them to look at one by one.
+    short = np.flatnonzero((stops - starts)[kept] <= 3 * len(header) - 1)
+    empty_rows = np.zeros(len(kept), dtype=bool)
+    for i in short:
+        empty_rows[i] = not any(_parse_record(data[int(starts[kept[i]]):int(stops[kept[i]])].decode("utf-8")))
+    if empty_rows.any():
         for i in np.flatnonzero(empty_rows):
             line = int(lines_of[kept[i]])
             blank += 1
             events.append((line, _finding(BLANK_ROW, file, line, "empty record ignored")))
-        table = table.filter(pa.array(~empty_rows))
+        # zero-copy slices around the few blank rows (a filter copies every column)
+        bounds = [-1, *np.flatnonzero(empty_rows).tolist(), len(empty_rows)]
+        table = pa.concat_tables([table.slice(a + 1, b - a - 1) for a, b in zip(bounds, bounds[1:])])
         kept = kept[~empty_rows]
     findings, count = [], {}
     for _, f in sorted(events, key=lambda e: e[0]):
@@ -352,7 +379,7 @@ def parse_fast(text: str, file: str = "", data: bytes | None = None):
         if count[f.code] <= _MAX_REPEATS:
             findings.append(f)
     frame = table.to_pandas()
-    return header, frame, [int(n) for n in lines_of[kept]], findings + _summaries(file, ragged, blank)
+    return header, frame, lines_of[kept].tolist(), findings + _summaries(file, ragged, blank)
 
 
 # Inputs are regular files of at most this size: a bigger "table" is a mistake (or /dev/zero behind a
@@ -459,8 +486,11 @@ def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Ta
     # of a million columns never becomes a frame of a million columns.
     where = {name: i for i, name in enumerate(header)}
     if frame is None:
-        cols = {c: [r[where[c]] for r in rows] if c in where else [""] * len(rows) for c in spec.columns}
+        frame = pd.DataFrame({c: pd.Series([r[where[c]] for r in rows] if c in where else [""] * len(rows), dtype="str")
+                              for c in spec.columns})
     else:
-        cols = {c: frame[c] if c in where else [""] * len(frame) for c in spec.columns}
-    frame = pd.DataFrame({c: pd.Series(v, dtype="str") for c, v in cols.items()}).reset_index(drop=True) if cols else None
+        for c in spec.columns:
+            if c not in where:
+                frame[c] = pd.Series([""] * len(frame), dtype="str")
+        frame = frame[list(spec.columns)].reset_index(drop=True)
     return Table(spec, file, frame, lines, True, header), findings
