@@ -1,8 +1,12 @@
 """Read a ledger table as text, record where each record starts, and report what cannot be read.
 
 Every cell stays a string: nothing guesses `NA`, `None` or `nan` into a missing value, and
-`2401.10020` stays text. A problem becomes a finding, never an exception; only a file that cannot be
-opened at all raises `UnreadableFile`.
+`2401.10020` stays text. A problem becomes a finding, never an exception; only a required table that
+cannot be read at all raises `UnreadableFile`.
+
+Inputs are regular files of at most MAX_FILE_BYTES inside their ledger folder (`read_bytes`). Two parse
+paths give the same result: `parse_fast` (pyarrow) where the bytes are unambiguous, else `parse`, Python's
+csv module in strict mode record by record; `tests/test_reader_differential.py` holds them to it.
 """
 
 from __future__ import annotations
@@ -37,7 +41,6 @@ CONFLICT_MARKER = rule("L011", "conflict-marker", "error", "A git merge-conflict
 EMPTY_FILE = rule("L012", "empty-file", "error", "The file is empty: not even a header.", "load")
 LINE_ENDINGS = rule("L013", "line-endings", "warning", "The file uses CR or CRLF line endings; the canonical form is LF.", "load")
 
-_LF_LINES = re.compile(r"[^\n]*\n|[^\n]+")  # lines split on LF only, ends kept
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
 _MAX_REPEATS = 20  # per file and code: past this, one summary finding says how many more
 

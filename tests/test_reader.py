@@ -53,3 +53,21 @@ def test_fast_path_agrees_on_generated_tables(rows):
     if fast is not None:
         f_header, frame, f_lines, f_findings = fast
         assert (f_header, frame.values.tolist(), f_lines, f_findings) == (header, careful_rows, lines, findings)
+
+
+@pytest.mark.parametrize("bad", [",,\n", "x\n", "x,y,z,w\n", "\n"])
+def test_fast_path_caps_set_aside_records_like_the_careful_path(bad):
+    """25 ragged or blank records among good ones: 20 findings and one summary, on both paths alike."""
+    body = "".join(f"r{i},\"q, {i}\",v\n" + (bad if i % 2 else "") for i in range(50))
+    text = "a,b,c\n" + body
+    fast, (header, rows, lines, findings) = _both(text)
+    assert fast is not None, "a few bad records must not send the file to the careful path"
+    f_header, frame, f_lines, f_findings = fast
+    assert (f_header, frame.values.tolist(), f_lines, f_findings) == (header, rows, lines, findings)
+    assert len(rows) == 50 and len(findings) == 21 and findings[-1].line is None and "5 more" in findings[-1].message
+
+
+@pytest.mark.parametrize("text", ['a,b\n1,"x"y\n', 'a,b\n""x,1\n', 'a,b\n1,"open', 'a,b\nx"y,1\n', 'a,b\n1,2\r\n',
+                                  'a,b\n<<<<<<< HEAD\n1,2\n', 'a,a\n1,2\n', '\na,b\n1,2\n', 'a,b\n1, "x"\n'])
+def test_fast_path_declines_what_it_cannot_judge(text):
+    assert parse_fast(text) is None
