@@ -6,6 +6,9 @@ Every case runs through the CLI (`ledger validate --format json`: one run gives 
 code): it must exit 0 (only warnings) or 1 (errors), never with a traceback. Each case's README.md says
 what the input is and, where a choice had to be made, what was decided.
 
+The special inputs of `special_inputs.SPECIAL` (FIFOs, device links: a regression would hang this process)
+are left to tests/test_reader_inputs.py, which runs them in a subprocess with a timeout.
+
 KNOWN_ISSUES lists the cases whose expected.csv is the behaviour that SHOULD happen but does not yet (the
 fix belongs to a file this test does not own); they run as non-strict xfail, so the fix shows up as XPASS
 and the entry can then be deleted.
