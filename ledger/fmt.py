@@ -26,6 +26,7 @@ folder, flushed and fsynced, then `os.replace`; an interrupted run leaves the ol
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +106,7 @@ def format_table(path: Path, spec: TableSpec, *, check: bool = False) -> FormatR
     A missing file is reported as L001 (fmt never creates a file).
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():  # a FIFO, a device or a folder exists: the reader refuses it with its own L001
         missing = Finding(FILE_MISSING.code, FILE_MISSING.name, FILE_MISSING.severity, str(path), None, "", "",
                           f"{spec.name} file not found")
         return FormatResult(path, changed=False, findings=(missing,))
@@ -128,9 +129,10 @@ def format_table(path: Path, spec: TableSpec, *, check: bool = False) -> FormatR
 
 
 def default_paths(root: Path | str = ".") -> list[Path]:
-    """Every table of the ledger in `root` that exists, in layout order."""
+    """Every table of the ledger in `root` that exists, in layout order. Whatever sits at a table's path
+    is listed, a FIFO or a folder too, so that it is refused with a finding rather than skipped in silence."""
     root = Path(root)
-    return [root / spec.relpath for spec in SPECS if (root / spec.relpath).is_file()]
+    return [root / spec.relpath for spec in SPECS if os.path.lexists(root / spec.relpath)]
 
 
 def format_paths(paths: Iterable[Path | str] | None = None, check: bool = False) -> list[FormatResult]:

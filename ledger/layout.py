@@ -138,7 +138,7 @@ class Layout:
     def display(self, name: str) -> str:
         """The path as findings print it: relative to the working directory when it can be."""
         p = self.paths[name]
-        try:
-            return str(p.resolve().relative_to(Path.cwd().resolve()))
+        try:  # the folder resolved, not the file: a symlink is shown by its own name, not by its target's
+            return str((p.parent.resolve() / p.name).relative_to(Path.cwd().resolve()))
         except ValueError:
             return str(p)

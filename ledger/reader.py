@@ -1,8 +1,12 @@
 """Read a ledger table as text, record where each record starts, and report what cannot be read.
 
 Every cell stays a string: nothing guesses `NA`, `None` or `nan` into a missing value, and
-`2401.10020` stays text. A problem becomes a finding, never an exception; only a file that cannot be
-opened at all raises `UnreadableFile`.
+`2401.10020` stays text. A problem becomes a finding, never an exception; only a required table that
+cannot be read at all raises `UnreadableFile`.
+
+Inputs are regular files of at most MAX_FILE_BYTES inside their ledger folder (`read_bytes`). Two parse
+paths give the same result: `parse_fast` (pyarrow) where the bytes are unambiguous, else `parse`, Python's
+csv module in strict mode record by record; `tests/test_reader_differential.py` holds them to it.
 """
 
 from __future__ import annotations
@@ -10,7 +14,10 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import os
 import re
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +41,6 @@ CONFLICT_MARKER = rule("L011", "conflict-marker", "error", "A git merge-conflict
 EMPTY_FILE = rule("L012", "empty-file", "error", "The file is empty: not even a header.", "load")
 LINE_ENDINGS = rule("L013", "line-endings", "warning", "The file uses CR or CRLF line endings; the canonical form is LF.", "load")
 
-_LF_LINES = re.compile(r"[^\n]*\n|[^\n]+")  # lines split on LF only, ends kept
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
 _MAX_REPEATS = 20  # per file and code: past this, one summary finding says how many more
 
@@ -106,18 +112,38 @@ def decode(data: bytes, file: str) -> tuple[str | None, list[Finding]]:
         return None, findings + [_finding(ENCODING, file, line, f"invalid UTF-8 at byte {e.start}", expected="UTF-8", found=found)]
 
 
-def parse(text: str, spec: TableSpec, file: str) -> tuple[list[str], list[list[str]], list[int], list[Finding]]:
-    """Text to header, records and their start lines. Stops at the first unparseable record.
+def _split_lines(text: str, terminator: str) -> Iterator[str]:
+    """The physical lines of text, each with its terminator, for csv.reader (which joins quoted lines)."""
+    pos, n = 0, len(text)
+    while pos < n:
+        end = text.find(terminator, pos)
+        end = n if end == -1 else end + 1
+        yield text[pos:end]
+        pos = end
 
-    Lines are counted by LF, as editors and GitHub count them; a CR inside a quoted cell is content.
+
+def _summaries(file: str, ragged: int, blank: int) -> list[Finding]:
+    return [_finding(r, file, None, f"{n - _MAX_REPEATS} more records like this are not listed")
+            for r, n in ((FIELD_COUNT, ragged), (BLANK_ROW, blank)) if n > _MAX_REPEATS]
+
+
+def parse(text: str, spec: TableSpec | None = None, file: str = "") -> tuple[list[str], list[list[str]], list[int], list[Finding]]:
+    """Text to header, records and their start lines, record by record with Python's csv module in strict
+    mode. Stops at the first unparseable record.
+
+    Lines are counted by LF, as editors and GitHub count them; a CR inside a quoted cell is content. A
+    CR-only file (classic Mac) has CR as its record terminator, and a CR inside a quoted cell of it is
+    content too (it is not turned into LF, so `fmt` keeps it).
     """
     findings: list[Finding] = []
-    if "\r" in text and "\n" not in text:  # CR-only (classic Mac) line endings: CR is the line break
+    cr_only = "\r" in text and "\n" not in text
+    if cr_only:
         findings.append(_finding(LINE_ENDINGS, file, 1, "CR-only line endings", expected="LF", found="CR"))
-        text = text.replace("\r", "\n")
-    marker_lines = {_line_of(text, m.start()) for m in _CONFLICT.finditer(text)}
+    # Line starts for the marker scan: CR is the line break of a CR-only file.
+    marker_lines = {_line_of(text, m.start()) for m in _CONFLICT.finditer(text)} if not cr_only else \
+        {text.count("\r", 0, m.start()) + 1 for m in _CONFLICT.finditer(text.replace("\r", "\n"))}
 
-    reader = csv.reader((m.group() for m in _LF_LINES.finditer(text)), strict=True)
+    reader = csv.reader(_split_lines(text, "\r" if cr_only else "\n"), strict=True)
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -146,8 +172,7 @@ def parse(text: str, spec: TableSpec, file: str) -> tuple[list[str], list[list[s
         if len(record) != len(header):
             ragged += 1
             if ragged <= _MAX_REPEATS:
-                findings.append(_finding(FIELD_COUNT, file, line, f"record has {len(record)} fields, header has {len(header)}",
-                                         expected=str(len(header)), found=str(len(record))))
+                findings.append(_ragged(file, line, len(record), len(header)))
             continue
         rows.append(record)
         lines.append(line)
@@ -155,12 +180,13 @@ def parse(text: str, spec: TableSpec, file: str) -> tuple[list[str], list[list[s
     markers = sorted(n for n in marker_lines if n in starts or (failed_at is not None and n >= failed_at))
     if markers:
         return [], [], [], [_finding(CONFLICT_MARKER, file, n, "merge-conflict marker left in the file") for n in markers]
-    if "\r" in text:
+    if "\r" in text and not cr_only:
         findings += _line_ending_findings(text, header or [], rows, file)
-    for r, n in ((FIELD_COUNT, ragged), (BLANK_ROW, blank)):
-        if n > _MAX_REPEATS:
-            findings.append(_finding(r, file, None, f"{n - _MAX_REPEATS} more records like this are not listed"))
-    return header or [], rows, lines, findings
+    return header or [], rows, lines, findings + _summaries(file, ragged, blank)
+
+
+def _ragged(file: str, line: int, got: int, want: int) -> Finding:
+    return _finding(FIELD_COUNT, file, line, f"record has {got} fields, header has {want}", expected=str(want), found=str(got))
 
 
 def _line_ending_findings(text: str, header: list[str], rows: list[list[str]], file: str) -> list[Finding]:
@@ -174,19 +200,31 @@ def _line_ending_findings(text: str, header: list[str], rows: list[list[str]], f
 
 
 def check_header(header: list[str], spec: TableSpec, file: str) -> list[Finding]:
+    """L007-L009 for a header. Each family is capped like the record findings, so a header of a million
+    columns costs one pass over it, not a million findings (nor a million fuzzy matches)."""
     findings = []
     seen: set[str] = set()
+    duplicates = unknown = 0
     for name in header:
         if name in seen:
-            findings.append(_finding(HEADER_DUPLICATE, file, 1, f"column {name!r} appears twice", column=name, found=name))
+            duplicates += 1
+            if duplicates <= _MAX_REPEATS:
+                findings.append(_finding(HEADER_DUPLICATE, file, 1, f"column {name!r} appears twice", column=name, found=name))
         seen.add(name)
     missing = [c for c in spec.columns if c not in seen]
+    known = set(spec.columns)
     for name in dict.fromkeys(header):
-        if name not in spec.columns:
+        if name not in known:
+            unknown += 1
+            if unknown > _MAX_REPEATS:
+                continue
             near = difflib.get_close_matches(name.strip().lower(), missing, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             findings.append(_finding(HEADER_UNKNOWN, file, 1, f"unknown column {name!r}{hint}", column=name,
                                      expected=near[0] if near else "", found=name))
+    for r, n, what in ((HEADER_DUPLICATE, duplicates, "repeated"), (HEADER_UNKNOWN, unknown, "unknown")):
+        if n > _MAX_REPEATS:
+            findings.append(_finding(r, file, 1, f"{n - _MAX_REPEATS} more {what} columns are not listed"))
     for name in missing:
         findings.append(_finding(HEADER_MISSING, file, 1, f"missing column {name!r}", column=name, expected=name))
     return findings
@@ -194,74 +232,252 @@ def check_header(header: list[str], spec: TableSpec, file: str) -> list[Finding]
 
 # Python's csv module refuses cells over its field limit (L005); the fast path must refuse what it refuses.
 _FIELD_LIMIT = csv.field_size_limit()
-# A quote with a non-separator on both sides: a stray quote in a bare cell, or text after a closing quote.
-# Valid CSV never has one (inside quotes a quote is doubled), and Python's csv and pyarrow read them differently.
-_ODD_QUOTE = re.compile(r'[^,\n"]"[^,\n"]')
+_QUOTE, _COMMA, _LF = ord('"'), ord(","), ord("\n")
+_WIDE = 4096  # columns; a wider header goes to the careful path, which never builds a frame that wide
 
 
-def parse_fast(text: str) -> tuple[list[str], pd.DataFrame, list[int]] | None:
-    """Parse with pyarrow's multithreaded CSV reader when the file is plain: every record one LF line, no
-    blank records, no CR, no conflict markers, no odd quotes, no cell over the field limit. Anything else
-    returns None, and `parse` reads the file record by record and says exactly what is wrong."""
-    if "\r" in text or _CONFLICT.search(text) or _ODD_QUOTE.search(text):
+_MARKER_START = tuple(map(ord, "<=>|"))
+_CONFLICT_BYTES = re.compile(_CONFLICT.pattern.encode(), re.MULTILINE)
+
+
+def _has_conflict_marker(data: bytes, buf, newlines) -> bool:
+    """A line that starts like a merge-conflict marker: only the first byte of each line is looked at in bulk
+    (a regex over the whole file costs more than the parse), the regex confirms the few candidates."""
+    import numpy as np
+
+    starts = np.concatenate(([0], newlines[newlines < len(buf) - 1] + 1))
+    first = buf[starts]
+    candidates = starts[np.isin(first, _MARKER_START)] if len(starts) else starts
+    return any(_CONFLICT_BYTES.match(data, int(i)) for i in candidates)
+
+
+def _separator(codes):
+    return (codes == _COMMA) | (codes == _LF) | (codes == _QUOTE)
+
+
+def _parse_record(text: str) -> list[str]:
+    return next(csv.reader(_split_lines(text, "\n"), strict=True), [])
+
+
+def parse_fast(text: str, file: str = "", data: bytes | None = None):
+    """Parse with pyarrow's CSV reader when the bytes are ones it reads exactly as Python's csv module in
+    strict mode does; otherwise return None, and `parse` reads the file record by record.
+
+    Returns (header, frame, lines, findings): the records with as many fields as the header, their start
+    lines, and the L006 / L010 findings for the records set aside (ragged or blank), with the caps `parse`
+    applies. `data` is text as UTF-8 (passed in to save encoding it again).
+
+    The bytes qualify when there is no CR, no conflict marker and every quote is structural: quotes pair
+    up; an opening quote starts a field (after a comma, a LF, the start of the file, or doubling the quote
+    before it); a closing quote ends one (before a comma, a LF, the end, or a doubling quote). Then the
+    quote parity of a position says whether it is inside a quoted cell, so record boundaries, start lines
+    and record lengths come from numpy over the bytes, and any disagreement with pyarrow's own count sends
+    the file to the careful path. A stray quote in a bare cell, text after a closing quote (`""x`), an
+    unterminated quote, a record longer than the csv module's field limit: the careful path.
+    """
+    if "\r" in text:
         return None
-    first_end = text.find("\n")
-    header_line = text[:first_end] if first_end != -1 else text
-    if '"' in header_line or not header_line:
-        return None  # quoted or empty header: the careful path
-    header = header_line.split(",")
-    if len(set(header)) != len(header):
+    data = text.encode("utf-8") if data is None else data
+    if not data:
         return None
-    try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
+    import numpy as np
 
-        table = pacsv.read_csv(
-            pa.py_buffer(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}, null_values=[],
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except Exception:  # ragged rows, bad quoting: the careful path reports them record by record
+    buf = np.frombuffer(data, dtype=np.uint8)
+    size = len(buf)
+    newlines = np.flatnonzero(buf == _LF)
+    if _has_conflict_marker(data, buf, newlines):
         return None
-    n = table.num_rows
-    if text.count("\n") + (not text.endswith("\n")) != n + 1:
-        return None  # a record spans lines (or a blank line was read as a record): line numbers need the careful path
-    import pyarrow.compute as pc
+    quotes = np.flatnonzero(buf == _QUOTE)
+    if len(quotes) % 2:
+        return None  # a quote left open to the end of the file
+    if len(quotes):
+        opens, closes = quotes[0::2], quotes[1::2]
+        before = buf[opens[opens > 0] - 1]
+        after = buf[closes[closes < size - 1] + 1]
+        if not (_separator(before).all() and _separator(after).all()):
+            return None
+    if len(quotes) and len(newlines):
+        quoted = np.searchsorted(quotes, newlines) % 2 == 1  # an odd number of quotes before it: inside a cell
+        ends = newlines[~quoted]
+    else:
+        quoted, ends = None, newlines
+    # Records are [starts[i], stops[i]); a final LF ends the last record, it does not start an empty one.
+    stops = np.append(ends, size) if not len(ends) or ends[-1] != size - 1 else ends
+    starts = np.concatenate(([0], stops[:-1] + 1))
+    if int((stops - starts).max()) > _FIELD_LIMIT:
+        return None  # a cell may be over the csv module's limit: the careful path says which
+    header_text = data[:int(stops[0])].decode("utf-8")
+    header = _parse_record(header_text)
+    if not any(header) or len(set(header)) != len(header) or len(header) > _WIDE:
+        return None  # a leading blank record, repeated or very many columns: the careful path
+    if quoted is not None and quoted.any():  # quoted line breaks: a record's line is 1 + the LFs before it
+        lines_of = np.searchsorted(newlines, starts) + 1
+    else:
+        lines_of = np.arange(1, len(starts) + 1)
+    n_records = len(starts) - 1  # after the header
 
-    if n and any(pc.max(pc.utf8_length(col)).as_py() > _FIELD_LIMIT or pc.any(pc.match_substring(col, "\n")).as_py()
-                 for col in table.columns):
-        return None  # an oversized cell, or a quote left open to the end of the file
+    set_aside: dict[int, None] = {}  # record numbers (1 = the first after the header) pyarrow skipped
+
+    def invalid(row):
+        if row.number is None:
+            raise ValueError("row number unknown")
+        set_aside[row.number] = None
+        return "skip"
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    body = data[int(starts[1]):] if n_records else b""
+    if body:
+        try:
+            table = pacsv.read_csv(
+                pa.py_buffer(body),
+                # one thread: pyarrow knows the number of a skipped row only when it reads in order
+                read_options=pacsv.ReadOptions(column_names=header, use_threads=False),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid),
+                convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in header}, null_values=[],
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+        except (pa.ArrowException, ValueError):
+            return None
+    else:
+        table = pa.table({c: pa.array([], pa.string()) for c in header})
+    if any(n > n_records for n in set_aside):
+        return None
+    keep = np.ones(n_records + 1, dtype=bool)
+    keep[0] = False  # the header
+    keep[list(set_aside)] = False
+    kept = np.flatnonzero(keep)
+    if table.num_rows != len(kept) or table.num_columns != len(header):
+        return None  # pyarrow and the byte scan disagree on the records: trust neither
+
+    events: list[tuple[int, Finding]] = []
+    ragged = blank = 0
+    for number in set_aside:  # a few records: read each exactly as the careful path would
+        record = _parse_record(data[int(starts[number]):int(stops[number])].decode("utf-8"))
+        line = int(lines_of[number])
+        if not any(record):
+            blank += 1
+            events.append((line, _finding(BLANK_ROW, file, line, "empty record ignored")))
+        else:
+            ragged += 1
+            events.append((line, _ragged(file, line, len(record), len(header))))
+    # A blank record of n fields is at most n - 1 commas and n quoted empty cells: only records that short
+    # can be blank, and there are few of them to look at one by one.
+    short = np.flatnonzero((stops - starts)[kept] <= 3 * len(header) - 1)
+    empty_rows = np.zeros(len(kept), dtype=bool)
+    for i in short:
+        empty_rows[i] = not any(_parse_record(data[int(starts[kept[i]]):int(stops[kept[i]])].decode("utf-8")))
+    if empty_rows.any():
+        for i in np.flatnonzero(empty_rows):
+            line = int(lines_of[kept[i]])
+            blank += 1
+            events.append((line, _finding(BLANK_ROW, file, line, "empty record ignored")))
+        # zero-copy slices around the few blank rows (a filter copies every column)
+        bounds = [-1, *np.flatnonzero(empty_rows).tolist(), len(empty_rows)]
+        table = pa.concat_tables([table.slice(a + 1, b - a - 1) for a, b in zip(bounds, bounds[1:])])
+        kept = kept[~empty_rows]
+    findings, count = [], {}
+    for _, f in sorted(events, key=lambda e: e[0]):
+        count[f.code] = count.get(f.code, 0) + 1
+        if count[f.code] <= _MAX_REPEATS:
+            findings.append(f)
     frame = table.to_pandas()
-    if n and (frame == "").all(axis=1).any():
-        return None  # a record of separators only: the careful path reports it as blank
-    return header, frame, list(range(2, n + 2))
+    return header, frame, lines_of[kept].tolist(), findings + _summaries(file, ragged, blank)
+
+
+# Inputs are regular files of at most this size: a bigger "table" is a mistake (or /dev/zero behind a
+# symlink), and reading it whole would only end in a MemoryError.
+MAX_FILE_BYTES = 4 << 30  # 4 GiB
+
+
+class _Refused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _ledger_root(path: Path, spec: TableSpec) -> Path:
+    """The ledger folder a table path belongs to: `root/vocab/metrics.csv` -> `root`, else its own folder
+    (as `Layout.find` puts the side tables next to the claims file)."""
+    path = Path(os.path.abspath(path))
+    rel = Path(spec.relpath).parts
+    if len(path.parts) > len(rel) and path.parts[-len(rel):] == rel:
+        return path.parents[len(rel) - 1]
+    return path.parent
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _check_regular(st: os.stat_result) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        raise _Refused(f"is {_kind(st.st_mode)}, not a regular file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise _Refused(f"is {st.st_size} bytes, over the {MAX_FILE_BYTES >> 30} GiB limit")
+
+
+def read_bytes(path: Path, spec: TableSpec) -> bytes:
+    """The bytes of a table file, only if it is a regular file of bounded size inside its ledger folder.
+
+    Raises FileNotFoundError, OSError, or _Refused with the reason. The file is stat-ed before it is opened
+    and opened non-blocking, so a FIFO put in its place never blocks the run; a symlink that resolves
+    outside the ledger folder (`claims.csv -> /etc/passwd`) is refused without being read.
+    """
+    path = Path(path)
+    st = os.stat(path)  # follows symlinks: FileNotFoundError for a dangling one
+    _check_regular(st)
+    real, root = Path(os.path.realpath(path)), Path(os.path.realpath(_ledger_root(path, spec)))
+    if not real.is_relative_to(root):
+        raise _Refused("resolves outside the ledger folder (a symlink?); it is not read")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    with open(fd, "rb") as fh:  # builtin open of the descriptor: it closes it
+        _check_regular(os.fstat(fh.fileno()))  # what was opened, in case the path changed since the stat
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise _Refused(f"is over the {MAX_FILE_BYTES >> 30} GiB limit")
+    return data
 
 
 def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Table, list[Finding]]:
-    """Load one table. Rows that cannot be trusted are reported and left out, never guessed at."""
+    """Load one table. Rows that cannot be trusted are reported and left out, never guessed at.
+
+    A required table (claims, papers) that cannot be read raises UnreadableFile; an optional one that is
+    missing is an empty table, and one that exists but cannot be read (a FIFO, a folder, no permission, a
+    symlink out of the ledger) is an empty table and an L001 finding, so the run goes on.
+    """
     file = file or str(path)
     try:
-        data = Path(path).read_bytes()
+        data = read_bytes(path, spec)
     except FileNotFoundError:
         if spec.optional:
             return Table.empty(spec, file), []
         raise UnreadableFile(_finding(FILE_MISSING, file, None, f"{spec.name} file not found"))
-    except OSError as e:
-        raise UnreadableFile(_finding(FILE_MISSING, file, None, f"cannot read {spec.name} file: {e.strerror or e}"))
+    except (OSError, _Refused) as e:
+        why = e.message if isinstance(e, _Refused) else f"cannot be read: {e.strerror or e}"
+        finding = _finding(FILE_MISSING, file, None, f"{spec.name} file {why}")
+        if spec.optional:
+            return Table.empty(spec, file), [finding]
+        raise UnreadableFile(finding)
 
     text, findings = decode(data, file)
     if text is None:
         return Table.empty(spec, file, present=True), findings
     if not text.strip():
         return Table.empty(spec, file, present=True), findings + [_finding(EMPTY_FILE, file, 1, "file is empty; expected a header: " + ",".join(spec.columns))]
-    fast = parse_fast(text)
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    fast = parse_fast(text, file, body)
     if fast is not None:
-        header, frame, lines = fast
+        header, frame, lines, parse_findings = fast
+        rows = None
     else:
         header, rows, lines, parse_findings = parse(text, spec, file)
-        findings += parse_findings
         frame = None
+    findings += parse_findings
     if not header:
         return Table.empty(spec, file, present=True), findings
     header_findings = check_header(header, spec, file)
@@ -269,10 +485,15 @@ def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Ta
     if any(f.code == HEADER_DUPLICATE.code for f in header_findings):
         return Table.empty(spec, file, present=True), findings  # columns cannot be told apart
 
+    # Only the spec's columns are built (an unknown column is reported above and not loaded), so a header
+    # of a million columns never becomes a frame of a million columns.
+    where = {name: i for i, name in enumerate(header)}
     if frame is None:
-        frame = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame({c: pd.Series([], dtype="str") for c in header})
-    for c in spec.columns:
-        if c not in frame.columns:
-            frame[c] = pd.Series([""] * len(frame), dtype="str")
-    frame = frame[list(spec.columns)].reset_index(drop=True)
+        frame = pd.DataFrame({c: pd.Series([r[where[c]] for r in rows] if c in where else [""] * len(rows), dtype="str")
+                              for c in spec.columns})
+    else:
+        for c in spec.columns:
+            if c not in where:
+                frame[c] = pd.Series([""] * len(frame), dtype="str")
+        frame = frame[list(spec.columns)].reset_index(drop=True)
     return Table(spec, file, frame, lines, True, header), findings

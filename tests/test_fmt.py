@@ -219,13 +219,23 @@ def test_permissions_are_kept(tmp_path):
 
 
 def test_a_symlink_is_written_through(tmp_path):
-    real, _ = _messy(tmp_path)
-    (tmp_path / "link").mkdir()
-    link = tmp_path / "link" / "claims.csv"
+    (tmp_path / "data").mkdir()
+    real, _ = _messy(tmp_path / "data")  # inside the ledger folder of the link: a link out of it is refused
+    link = tmp_path / "claims.csv"
     link.symlink_to(real)
     format_table(link, CLAIMS)
     assert link.is_symlink()
     assert real.read_text().splitlines()[1].startswith("a,")
+
+
+def test_a_symlink_out_of_the_ledger_folder_is_refused(tmp_path):
+    real, before = _messy(tmp_path)
+    (tmp_path / "link").mkdir()
+    link = tmp_path / "link" / "claims.csv"
+    link.symlink_to(real)
+    result = format_table(link, CLAIMS)
+    assert result.refused and [f.code for f in result.findings] == ["L001"]
+    assert link.is_symlink() and real.read_bytes() == before
 
 
 # Whole ledgers

@@ -18,7 +18,7 @@ CSV_FILES = sorted(p for d in ("cases", "hostile", "diff_fixtures") for p in (TE
 
 
 def _both(text: str):
-    fast = parse_fast(text)
+    fast = parse_fast(text, "x.csv")
     header, rows, lines, findings = parse(text, CLAIMS, "x.csv")
     return fast, (header, rows, lines, findings)
 
@@ -31,15 +31,14 @@ def test_fast_path_agrees_with_careful_path_on_the_corpus(path):
         return
     fast, (header, rows, lines, findings) = _both(text)
     if fast is not None:
-        assert not findings, "the fast path took a file the careful path has findings for"
-        f_header, frame, f_lines = fast
-        assert f_header == header and frame.values.tolist() == rows and f_lines == lines
+        f_header, frame, f_lines, f_findings = fast
+        assert f_header == header and frame.values.tolist() == rows and f_lines == lines and f_findings == findings
 
 
 def test_fast_path_is_taken_for_a_plain_file():
     text = "claim_id,quote\na,\"x, y\"\nb,NA\nc,\n"
-    header, frame, lines = parse_fast(text)
-    assert frame.values.tolist() == [["a", "x, y"], ["b", "NA"], ["c", ""]] and lines == [2, 3, 4]
+    header, frame, lines, findings = parse_fast(text)
+    assert frame.values.tolist() == [["a", "x, y"], ["b", "NA"], ["c", ""]] and lines == [2, 3, 4] and not findings
 
 
 CELL = st.text(alphabet=st.sampled_from(list('ab ,"\n\r-=NA0.5') + ["\u00e9", "\u202e"]), max_size=6)
@@ -52,5 +51,23 @@ def test_fast_path_agrees_on_generated_tables(rows):
     csv.writer(out, lineterminator="\n").writerows([["a", "b", "c"], *rows])
     fast, (header, careful_rows, lines, findings) = _both(out.getvalue())
     if fast is not None:
-        f_header, frame, f_lines = fast
-        assert (f_header, frame.values.tolist(), f_lines) == (header, careful_rows, lines) and not findings
+        f_header, frame, f_lines, f_findings = fast
+        assert (f_header, frame.values.tolist(), f_lines, f_findings) == (header, careful_rows, lines, findings)
+
+
+@pytest.mark.parametrize("bad", [",,\n", "x\n", "x,y,z,w\n", "\n"])
+def test_fast_path_caps_set_aside_records_like_the_careful_path(bad):
+    """25 ragged or blank records among good ones: 20 findings and one summary, on both paths alike."""
+    body = "".join(f"r{i},\"q, {i}\",v\n" + (bad if i % 2 else "") for i in range(50))
+    text = "a,b,c\n" + body
+    fast, (header, rows, lines, findings) = _both(text)
+    assert fast is not None, "a few bad records must not send the file to the careful path"
+    f_header, frame, f_lines, f_findings = fast
+    assert (f_header, frame.values.tolist(), f_lines, f_findings) == (header, rows, lines, findings)
+    assert len(rows) == 50 and len(findings) == 21 and findings[-1].line is None and "5 more" in findings[-1].message
+
+
+@pytest.mark.parametrize("text", ['a,b\n1,"x"y\n', 'a,b\n""x,1\n', 'a,b\n1,"open', 'a,b\nx"y,1\n', 'a,b\n1,2\r\n',
+                                  'a,b\n<<<<<<< HEAD\n1,2\n', 'a,a\n1,2\n', '\na,b\n1,2\n', 'a,b\n1, "x"\n'])
+def test_fast_path_declines_what_it_cannot_judge(text):
+    assert parse_fast(text) is None
