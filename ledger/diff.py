@@ -29,6 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from .findings import Finding, Severity, sort_findings
 from .layout import SPECS, Layout, TableSpec
 from .reader import Table, UnreadableFile, read_table
@@ -144,9 +147,44 @@ def diff_table(spec: TableSpec, old: Table | None, new: Table | None) -> TableDi
     A key that appears more than once on a side (an invalid ledger, which validate reports) is
     still compared without loss: rows equal on both sides cancel out, the rest pair up in order as
     changes, and what is left over is added or removed.
+
+    Done as a join on the key: the cells of the rows whose key is on both sides are compared column by
+    column (vectorised), and Python rows are made only for what is added, removed or changed. The few
+    keys repeated on a side go through `_diff_rows`, the row-by-row definition above.
     """
     key_cols = DIFF_KEYS[spec.name]
-    old_rows, new_rows = _rows_by_key(old, key_cols), _rows_by_key(new, key_cols)
+    a, b = _frame(spec, old), _frame(spec, new)
+    ka, kb = _keys(a, key_cols), _keys(b, key_cols)
+    repeated = pd.concat([ka[ka.duplicated(keep=False)], kb[kb.duplicated(keep=False)]]).unique()
+    ra, rb = ka.isin(repeated).to_numpy(), kb.isin(repeated).to_numpy()
+    ia, ib = np.flatnonzero(~ra), np.flatnonzero(~rb)  # rows whose key is unique on its side
+    ka_u, kb_u = ka.take(ia), kb.take(ib)
+    pos = pd.Index(kb_u.to_numpy()).get_indexer(ka_u.to_numpy())  # for each unique old key: its new row, or -1
+    both = pos >= 0
+    old_rows, new_rows = ia[both], ib[pos[both]]
+    differs = np.zeros(len(old_rows), dtype=bool)
+    for c in spec.columns:  # every column, the key's too: "a / b","c" and "a","b / c" join to the same key
+        differs |= _ne(a[c], old_rows, b[c], new_rows)
+    old_rows, new_rows = old_rows[differs], new_rows[differs]
+
+    changed = [(key, RowChange(key, tuple(FieldChange(c, o[c], n[c]) for c in spec.columns if o[c] != n[c])))
+               for key, o, n in zip(ka.take(old_rows).tolist(), _records(a, old_rows), _records(b, new_rows))]
+    removed_at = ia[~both]
+    added_at = ib[~kb_u.isin(ka_u).to_numpy()]
+    removed = list(zip(ka.take(removed_at).tolist(), _records(a, removed_at)))
+    added = list(zip(kb.take(added_at).tolist(), _records(b, added_at)))
+    if len(repeated):
+        at_a, at_b = np.flatnonzero(ra), np.flatnonzero(rb)
+        rep = _diff_rows(spec, _group(ka.take(at_a).tolist(), _records(a, at_a)),
+                         _group(kb.take(at_b).tolist(), _records(b, at_b)))
+        added, removed, changed = added + rep[0], removed + rep[1], changed + rep[2]
+    # sorted by key, stably: a repeated key keeps the order _diff_rows gave its rows
+    added, removed, changed = ([item for _, item in sorted(x, key=lambda kv: kv[0])] for x in (added, removed, changed))
+    return TableDiff(spec.name, tuple(added), tuple(removed), tuple(changed))
+
+
+def _diff_rows(spec: TableSpec, old_rows: dict[str, list[dict]], new_rows: dict[str, list[dict]]):
+    """The comparison by definition, key by key: (added, removed, changed) as (key, item) pairs."""
     added, removed, changed = [], [], []
     for key in sorted(old_rows.keys() | new_rows.keys()):
         before = list(old_rows.get(key, ()))
@@ -157,19 +195,42 @@ def diff_table(spec: TableSpec, old: Table | None, new: Table | None) -> TableDi
             else:
                 after.append(row)
         for o, n in zip(before, after):
-            changed.append(RowChange(key, tuple(FieldChange(c, o[c], n[c]) for c in spec.columns if o[c] != n[c])))
-        removed += before[len(after):]
-        added += after[len(before):]
-    return TableDiff(spec.name, tuple(added), tuple(removed), tuple(changed))
+            changed.append((key, RowChange(key, tuple(FieldChange(c, o[c], n[c]) for c in spec.columns if o[c] != n[c]))))
+        removed += [(key, r) for r in before[len(after):]]
+        added += [(key, r) for r in after[len(before):]]
+    return added, removed, changed
 
 
-def _rows_by_key(table: Table | None, key_cols: tuple[str, ...]) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {}
+def _frame(spec: TableSpec, table: Table | None) -> pd.DataFrame:
     if table is None:
-        return out
-    for row in table.frame.to_dict("records"):
-        row = {c: str(v) for c, v in row.items()}
-        out.setdefault(KEY_SEPARATOR.join(row[c] for c in key_cols), []).append(row)
+        return Table.empty(spec, spec.relpath).frame
+    return table.frame
+
+
+def _keys(frame: pd.DataFrame, key_cols: tuple[str, ...]) -> pd.Series:
+    keys = frame[key_cols[0]].astype("str").reset_index(drop=True)
+    if len(key_cols) > 1:
+        keys = keys.str.cat([frame[c].astype("str").reset_index(drop=True) for c in key_cols[1:]], sep=KEY_SEPARATOR)
+    return keys
+
+
+def _ne(x: pd.Series, at_x: np.ndarray, y: pd.Series, at_y: np.ndarray) -> np.ndarray:
+    """x[at_x] != y[at_y], cell by cell, as a numpy bool array."""
+    xs, ys = x.take(at_x).reset_index(drop=True), y.take(at_y).reset_index(drop=True)
+    return (xs != ys).to_numpy(dtype=bool)
+
+
+def _records(frame: pd.DataFrame, at: np.ndarray) -> list[dict]:
+    """The rows at these positions as dicts of column -> cell (str), in the frame's column order."""
+    if not len(at):
+        return []
+    return [{c: str(v) for c, v in row.items()} for row in frame.take(at).to_dict("records")]
+
+
+def _group(keys: list[str], rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for k, r in zip(keys, rows):
+        out.setdefault(k, []).append(r)
     return out
 
 
