@@ -300,7 +300,7 @@ def _run_engine(ledger: Ledger, rules: list[Rule] | None, *, schema: bool = True
     """`before`, then the schema findings (schema=True) and the hits of `rules` (None: every check) on a loaded
     ledger, then the waivers applied (waive=True). With rules=None and the load findings as `before`, this is
     `engine.validate`'s list. The one place the diff reaches inside the engine: adapt it when the engine changes."""
-    from .engine import CHECK_ERROR, run_checks, schema_findings, to_finding
+    from .engine import run_checks, run_rules, schema_findings
     from .waivers import apply_waivers
 
     out = list(before)
@@ -309,12 +309,7 @@ def _run_engine(ledger: Ledger, rules: list[Rule] | None, *, schema: bool = True
     if rules is None:
         out += run_checks(ledger)
     else:
-        for r in rules:  # as engine.run_checks, for some of the checks
-            try:
-                out += [to_finding(r, hit, ledger) for hit in r.func(ledger)]
-            except Exception as e:  # noqa: BLE001  (as the engine: a broken check must not hide the others)
-                out.append(Finding(CHECK_ERROR.code, CHECK_ERROR.name, CHECK_ERROR.severity, ledger.tables["claims"].file,
-                                   None, "", "", f"check {r.code} {r.name} failed: {type(e).__name__}: {e}"))
+        out += [f for f, _, _ in run_rules(rules, ledger)]
     if waive:
         out = apply_waivers(out, ledger)[0]
     return sort_findings(out)
