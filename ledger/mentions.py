@@ -28,9 +28,9 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
-from .numbers import _SCALE, _TENS, _UNITS, _WORD_VALUE, _digits_value, _alt, read_numbers
+from .numbers import Mention, _SCALE, _TENS, _UNITS, _WORD_VALUE, _digits_value, _alt, read_numbers
 
-__all__ = ["SCHEMA", "mention_table"]
+__all__ = ["SCHEMA", "exact_path", "mention_table"]
 
 SCHEMA = pa.schema(
     [
@@ -104,14 +104,15 @@ def _patterns() -> dict[str, str]:
             f"[{unsafe}]",
             rf"[.)\]}}%\-{minus}][\-{minus}]\.?[0-9]",  # a sign after . ) ] } % - (never a sign in Python)
             r"\.\.[0-9]",  # ".05" after a point
-            r",[0-9]{4}",  # a comma group of more than three digits
-            rf"[eE][\-+{minus}]?[0-9]{{4}}",  # an exponent of more than three digits
+            r"[0-9],[0-9]{4}",  # a comma group of more than three digits
+            rf"[0-9][eE][\-+{minus}]?[0-9]{{4}}",  # an exponent of more than three digits
         ]
     )
     # Splits one printed mention (no look-around needed: the mention is already found).
     parse = (
         rf"^(?:(?P<sign>[\-{minus}])?(?:(?P<int>[0-9][0-9,]*)(?:\.(?P<frac>[0-9]+))?|\.(?P<frac0>[0-9]+))"
-        rf"(?:[eE](?P<exp>[\-+{minus}]?[0-9]+))?(?:(?P<gmult>[kKMBT])|{SD}?(?P<nmult>(?i:{_SCALES})))?"
+        # named multiplier first: "52.30Billion" is billion, not B and "illion"
+        rf"(?:[eE](?P<exp>[\-+{minus}]?[0-9]+))?(?:{SD}?(?P<nmult>(?i:{_SCALES}))|(?P<gmult>[kKMBT]))?"
         rf"|(?i:(?P<tens>{_alt(_TENS)})(?:-(?P<unit>{_alt(_UNITS[1:10])}))?|(?P<unit0>{_alt(_UNITS)})|(?P<wa>an?))"
         rf"(?:{SD}(?P<whund>(?i:hundred)))?(?:{SD}(?P<wmult>(?i:{_SCALES})))?)"
         r"(?s:(?P<mk>.*))$"
@@ -142,6 +143,22 @@ def _to_series(texts, pl):
         return pl.Series("t", clean, dtype=pl.String), bad
 
 
+# Python's case-insensitive matching lets these four match ASCII letters, so read_numbers finds "thou\u017fand"
+# (long s) but then fails to look its value up (KeyError). Each stands in for its ASCII letter and is a word
+# character like it, so reading the folded text finds the same spans; the printed text is the original's.
+_FOLD = str.maketrans({"\u017f": "s", "\u0131": "i", "\u0130": "i", "\u212a": "k"})
+
+
+def _read_exact(text: str) -> list[Mention]:
+    try:
+        return read_numbers(text)
+    except KeyError:
+        return [
+            Mention(m.start, m.end, text[m.start : m.end], m.value, m.marker, m.word)
+            for m in read_numbers(text.translate(_FOLD))
+        ]
+
+
 def _exact_rows(texts, indices) -> dict[str, list]:
     cols: dict[str, list] = {name: [] for name in SCHEMA.names}
     for i in indices:
@@ -150,7 +167,7 @@ def _exact_rows(texts, indices) -> dict[str, list]:
             t = t.as_py()
         if not isinstance(t, str):
             continue  # null: no mentions
-        for m in read_numbers(t):
+        for m in _read_exact(t):
             cols["text"].append(i)
             cols["start"].append(m.start)
             cols["end"].append(m.end)
@@ -161,6 +178,23 @@ def _exact_rows(texts, indices) -> dict[str, list]:
     return cols
 
 
+def _plan(texts, pl):
+    """One row per text: its index, the text (null if Arrow cannot hold it) and whether it takes the exact path."""
+    s, bad = _to_series(texts, pl)
+    df = pl.DataFrame(s).with_row_index("text").with_columns(pl.col("text").cast(pl.Int64))
+    exact = pl.col("t").str.contains(_patterns()["route"]) | pl.col("text").is_in(sorted(bad))
+    return df.with_columns(exact=exact.fill_null(False))
+
+
+def exact_path(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> list[int]:
+    """Indices of the texts mention_table hands to read_numbers (for benchmarks and tests)."""
+    import polars as pl
+
+    if len(texts) == 0:
+        return []
+    return _plan(texts, pl).filter("exact")["text"].to_list()
+
+
 def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Table:
     """Every mention of every text, ordered by (text, start); equal row for row to flattened read_numbers."""
     import polars as pl  # here, not at module level: a small ledger's cold start must not pay for it
@@ -168,10 +202,7 @@ def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Table
     if len(texts) == 0:
         return _empty()
     p = _patterns()
-    s, bad = _to_series(texts, pl)
-    df = pl.DataFrame(s).with_row_index("text").with_columns(pl.col("text").cast(pl.Int64))
-    exact = pl.col("t").str.contains(p["route"]) | pl.col("text").is_in(sorted(bad))
-    df = df.with_columns(exact=exact.fill_null(False))
+    df = _plan(texts, pl)
     fast = df.filter(~pl.col("exact") & pl.col("t").is_not_null()).select(
         "text",
         printed=pl.col("t").str.extract_all(p["mention"]),
