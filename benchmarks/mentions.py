@@ -34,7 +34,9 @@ def abstracts(path: Path) -> list[str]:
 
 
 def loop(texts):
-    return [(i, m.start, m.end, m.printed, m.value, m.marker, m.word) for i, t in enumerate(texts) for m in read_numbers(t)]
+    return [
+        (i, m.start, m.end, m.printed, m.value, m.marker, m.word) for i, t in enumerate(texts) for m in read_numbers(t)
+    ]
 
 
 def best(f, repeats):

@@ -265,7 +265,9 @@ def _with_values(pl, rows):
             + lower("unit").replace_strict(_WORD_VALUE, default=0, return_dtype=pl.Int64).fill_null(0)
         )
         * pl.when(pl.col("whund").is_not_null()).then(100).otherwise(1),
-        wexp=pl.when(pl.col("wmult").is_not_null()).then(lower("wmult").replace_strict(_SCALE, default=0, return_dtype=pl.Int64)),
+        wexp=pl.when(pl.col("wmult").is_not_null()).then(
+            lower("wmult").replace_strict(_SCALE, default=0, return_dtype=pl.Int64)
+        ),
     )
     e = pl.col("exp10")
     digit_value = pl.concat_str(
@@ -275,7 +277,9 @@ def _with_values(pl, rows):
         pl.when(e != 0).then(pl.lit("e") + e.cast(pl.String)),
         ignore_nulls=True,
     )
-    word_value = pl.concat_str(pl.col("n").cast(pl.String), pl.lit("e") + pl.col("wexp").cast(pl.String), ignore_nulls=True)
+    word_value = pl.concat_str(
+        pl.col("n").cast(pl.String), pl.lit("e") + pl.col("wexp").cast(pl.String), ignore_nulls=True
+    )
     return rows.with_columns(value=pl.when("word").then(word_value).otherwise(digit_value))
 
 
