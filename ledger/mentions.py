@@ -7,17 +7,19 @@ with word boundaries in its place:
 
 * `(?!\\w)` after a letter and `(?<!\\w)` before one are `\\b`; `(?!\\w)` after `.`/`×` is `\\B`. Both are
   the ASCII boundaries `(?-u:\\b)`, `(?-u:\\B)` (the lazy DFA runs them on any haystack). They agree with
-  Python's Unicode `\\w` on every text whose non-ASCII characters are all non-word in Python.
+  Python's Unicode `\\w` once every non-ASCII word character (in Python's sense) is replaced by `_`, one
+  character for one, which no part of the pattern matches: spans and printed text are unchanged.
 * The sign's `(?<![\\w.)\\]}%\\-\\u2212])` is `\\B` (not after a word character) plus "not after . ) ] } % -",
   `.05`'s `(?<![\\w.])` is `\\B` plus "not after .", and the two `(?![0-9])` (groups of three after a comma,
   exponents of at most three digits) are dropped. Each is exact unless the text holds the substring that
   makes the difference (`%-5`, `..5`, `,1234`, `e1234`).
 * Python's `\\s` is written out as the explicit set of characters Python's `re` counts as space.
 
-A text that holds any of those substrings, a non-ASCII word character (where `\\w` or case folding could
-differ: `é`, the Kelvin sign), a character beyond the BMP, or a lone surrogate (Arrow cannot hold it) is
-read by `read_numbers` itself. Positions come from a second pass that matches "everything up to and
-including the next mention": cumulative character lengths of those pieces are the mention ends.
+A text that holds any of those substrings, one of the four letters Python's case-insensitive matching takes
+for ASCII ones (dotted and dotless i, long s, Kelvin sign), a character beyond the BMP, or a lone surrogate
+(Arrow cannot hold it) is read by `read_numbers` itself. Positions come from a second pass that matches
+"everything up to and including the next mention": cumulative character lengths of those pieces are the
+mention ends.
 """
 
 from __future__ import annotations
@@ -97,11 +99,15 @@ def _patterns() -> dict[str, str]:
     )
     mention = rf"(?:{num})(?:{marker})?|{word}(?:{B}(?:{marker})?|(?i:fold){B})"
 
+    # Every other non-ASCII word character is read as "_" (also a word character, and matched by no part of
+    # the pattern), so the ASCII boundaries see it as Python does. The four that Python's case-insensitive
+    # matching takes for ASCII letters cannot be replaced: their texts, and those beyond the BMP, go exact.
+    folding = {0x130, 0x131, 0x17F, 0x212A}
+    word = _class(ord(c) for c in bmp if ord(c) > 0x7F and is_word(c) and ord(c) not in folding)
     # Texts the restatement above may read differently: read_numbers reads them.
-    unsafe = _class(ord(c) for c in bmp if ord(c) > 0x7F and is_word(c)) + r"\x{10000}-\x{10ffff}"
     route = "|".join(
         [
-            f"[{unsafe}]",
+            "[" + _class(folding) + r"\x{10000}-\x{10ffff}]",
             rf"[.)\]}}%\-{minus}][\-{minus}]\.?[0-9]",  # a sign after . ) ] } % - (never a sign in Python)
             r"\.\.[0-9]",  # ".05" after a point
             r"[0-9],[0-9]{4}",  # a comma group of more than three digits
@@ -117,7 +123,7 @@ def _patterns() -> dict[str, str]:
         rf"(?:{SD}(?P<whund>(?i:hundred)))?(?:{SD}(?P<wmult>(?i:{_SCALES})))?)"
         r"(?s:(?P<mk>.*))$"
     )
-    return {"mention": mention, "chunk": rf"(?s:.)*?(?:{mention})", "route": route, "parse": parse}
+    return {"mention": mention, "chunk": rf"(?s:.)*?(?:{mention})", "route": route, "parse": parse, "word": f"[{word}]"}
 
 
 def _empty() -> pa.Table:
@@ -204,6 +210,13 @@ def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Table
     p = _patterns()
     df = _plan(texts, pl)
     fast = df.filter(~pl.col("exact") & pl.col("t").is_not_null()).select(
+        "text",
+        # one character for one: offsets and printed text (which never holds a word character) are kept
+        t=pl.when(pl.col("t").str.contains(p["word"]))
+        .then(pl.col("t").str.replace_all(p["word"], "_"))
+        .otherwise("t"),
+    )
+    fast = fast.select(
         "text",
         printed=pl.col("t").str.extract_all(p["mention"]),
         ends=pl.col("t").str.extract_all(p["chunk"]).list.eval(pl.element().str.len_chars().cum_sum()),

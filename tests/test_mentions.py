@@ -150,7 +150,6 @@ def test_repository_abstracts_and_quotes_take_the_fast_path():
         "p < ..05 and 1..5",  # ".05" after a point is not .05
         "1,2345 and 12,345,6789 and 1,234,567",  # comma groups of exactly three
         "1e1234 and 1e-1234 and 2E+9999 and 1e123",  # exponents of at most three digits
-        "caf\u00e9 3k \u00e93 3\u00e9 3k\u00e9",  # a non-ASCII word character next to a number
         "10\u212a and 1 thou\u017fand and fold",  # Kelvin sign and long s fold to ASCII letters
         "ten \ud800 20",  # a lone surrogate: Arrow cannot hold it
         "\U0001d7d1 2 \U0001f600 3",  # beyond the BMP
@@ -182,6 +181,10 @@ def test_reader_key_error_is_not_raised():
         "1.2.3 .5 -.5 a.5 _.5 x-.5",
         "0.05e-1 15.0e-1 1e-4 007e-2 0e-3 9e\u2212999",
         "8x7B 3x3 2x-fold 10X 2.42x",
+        # non-ASCII word characters (read as "_") next to numbers, markers and number words
+        "caf\u00e9 3k \u00e93 3\u00e9 3k\u00e9 \u03b1=0.5 \u03bc2 2\u00b2 \u0663 one\u0301 two\u00e9 \u00e9three",
+        "3x\u00e9 3 times\u00e9 3\u00d7\u00e9 5 p.p.\u00e9 5%\u00e9 2 fold\u00e9",
+        "\u4e09 3\u500d 5%\u6539\u5584 a\u00a0thousand\u00e9 a thousand\u00e9 -\u00e9 \u00e9-5 .\u00e9 \u00e9.5",
     ],
 )
 def test_fast_path_edge_texts(text):
