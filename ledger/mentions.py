@@ -201,36 +201,56 @@ def exact_path(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> list[int]:
     return _plan(texts, pl).filter("exact")["text"].to_list()
 
 
+# Texts are read in batches of about this many bytes: the second pass copies every text once more (as the
+# pieces it measures), so batching bounds that copy instead of doubling a 500 MB corpus at once.
+BATCH_BYTES = 64 << 20
+
+
 def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Table:
     """Every mention of every text, ordered by (text, start); equal row for row to flattened read_numbers."""
     import polars as pl  # here, not at module level: a small ledger's cold start must not pay for it
 
     if len(texts) == 0:
         return _empty()
-    p = _patterns()
     df = _plan(texts, pl)
-    fast = df.filter(~pl.col("exact") & pl.col("t").is_not_null()).select(
+    exact_idx = df.filter("exact")["text"].to_list()
+    fast = df.filter(~pl.col("exact") & pl.col("t").is_not_null()).select("text", "t")
+    # a batch is the texts that start within the same BATCH_BYTES of the running byte count
+    size = pl.col("t").str.len_bytes().cast(pl.Int64)
+    fast = fast.with_columns(batch=(size.cum_sum() - size) // BATCH_BYTES)
+    tables = [_fast_rows(pl, b, exact_idx) for b in fast.partition_by("batch", maintain_order=True)]
+    fast_table = pa.concat_tables(tables) if tables else _empty()
+    if not exact_idx:
+        return fast_table
+    exact_table = pa.table(_exact_rows(texts, exact_idx), schema=SCHEMA)
+    both = pl.concat([pl.from_arrow(fast_table), pl.from_arrow(exact_table)]).sort("text", "start")
+    return both.to_arrow().cast(SCHEMA)
+
+
+def _fast_rows(pl, batch, exact_idx: list[int]) -> pa.Table:
+    """The mentions of a batch of (text, t) rows on the polars path; a text it cannot vouch for joins exact_idx."""
+    p = _patterns()
+    batch = batch.select(
         "text",
         # one character for one: offsets and printed text (which never holds a word character) are kept
         t=pl.when(pl.col("t").str.contains(p["word"]))
         .then(pl.col("t").str.replace_all(p["word"], "_"))
         .otherwise("t"),
     )
-    fast = fast.select(
+    batch = batch.select(
         "text",
         printed=pl.col("t").str.extract_all(p["mention"]),
         ends=pl.col("t").str.extract_all(p["chunk"]).list.eval(pl.element().str.len_chars().cum_sum()),
     )
     # Both passes find the same mentions; a text where they disagree (none known) is read exactly.
     agree = pl.col("printed").list.len() == pl.col("ends").list.len()
-    exact_idx = df.filter("exact")["text"].to_list() + fast.filter(~agree)["text"].to_list()
-    rows = fast.filter(agree).explode("printed", "ends").drop_nulls("printed")
+    exact_idx += batch.filter(~agree)["text"].to_list()
+    rows = batch.filter(agree).explode("printed", "ends").drop_nulls("printed")
     rows = rows.with_columns(
         end=pl.col("ends").cast(pl.Int64),
         start=(pl.col("ends") - pl.col("printed").str.len_chars()).cast(pl.Int64),
     )
-    g = pl.col("printed").str.extract_groups(p["parse"])
-    rows = rows.with_columns(g=g).unnest("g")
+    rows = rows.with_columns(g=pl.col("printed").str.extract_groups(p["parse"])).unnest("g")
     rows = _with_values(pl, rows.with_columns(marker=_marker(pl)))
 
     # Negative exponents (rare: 1e-4) are written out by the reader's own helper.
@@ -241,13 +261,7 @@ def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Table
             for sg, i, f, e in neg.select("sign", "int", "frac", "exp10").iter_rows()
         ]
         rows = _patch_negative(pl, rows, fixed)
-
-    fast_table = rows.select(SCHEMA.names).to_arrow().cast(SCHEMA)
-    if not exact_idx:
-        return fast_table
-    exact_table = pa.table(_exact_rows(texts, exact_idx), schema=SCHEMA)
-    both = pl.concat([pl.from_arrow(fast_table), pl.from_arrow(exact_table)]).sort("text", "start")
-    return both.to_arrow().cast(SCHEMA)
+    return rows.select(SCHEMA.names).to_arrow().cast(SCHEMA)
 
 
 def _patch_negative(pl, rows, fixed):

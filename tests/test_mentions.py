@@ -230,3 +230,12 @@ def test_long_texts():
     # Linear in the text: long runs that would trip a backtracking reader, on both paths.
     texts = ["1,000" * 20_000 + "0", "twenty-" * 10_000, "1e" * 30_000, "a " * 30_000, "2x" * 30_000 + "é"]
     assert_same(texts)
+
+
+def test_batches_give_the_same_table(monkeypatch):
+    import ledger.mentions
+
+    texts = [t for t, _ in TABLE] + ["5%-2 and caf\u00e9 3"] * 3
+    whole = rows(mention_table(texts))
+    monkeypatch.setattr(ledger.mentions, "BATCH_BYTES", 40)  # a batch every text or two
+    assert rows(mention_table(texts)) == whole == oracle(texts)
