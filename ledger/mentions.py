@@ -137,15 +137,18 @@ def _to_series(texts, pl):
     texts = list(texts)
     try:
         return pl.Series("t", texts, dtype=pl.String), set()
-    except Exception:  # a lone surrogate (or a non-str) somewhere: find which, hand those to read_numbers
+    except (UnicodeEncodeError, TypeError):  # a lone surrogate somewhere: find which, hand those to read_numbers
         bad, clean = set(), []
         for i, t in enumerate(texts):
-            try:
-                t.encode("utf-8")
-                clean.append(t)
-            except (UnicodeEncodeError, AttributeError):
-                bad.add(i)
-                clean.append(None)
+            if t is not None and not isinstance(t, str):
+                raise TypeError(f"mention_table: text {i} is of type {type(t).__name__}, not str") from None
+            if t is not None:
+                try:
+                    t.encode("utf-8")
+                except UnicodeEncodeError:
+                    bad.add(i)
+                    t = None
+            clean.append(t)
         return pl.Series("t", clean, dtype=pl.String), bad
 
 

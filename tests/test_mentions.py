@@ -239,3 +239,10 @@ def test_batches_give_the_same_table(monkeypatch):
     whole = rows(mention_table(texts))
     monkeypatch.setattr(ledger.mentions, "BATCH_BYTES", 40)  # a batch every text or two
     assert rows(mention_table(texts)) == whole == oracle(texts)
+
+
+def test_none_has_no_mentions_and_other_types_are_refused():
+    got = rows(mention_table(["1", None, "2 \ud800"]))
+    assert got == [(0, 0, 1, "1", "1", "", False), (2, 0, 1, "2", "2", "", False)]
+    with pytest.raises(TypeError, match="text 1 is of type int"):
+        mention_table(["1", 5])
