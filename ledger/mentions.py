@@ -207,14 +207,17 @@ def exact_path(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> list[int]:
 # Texts are read in batches of about this many bytes: the second pass copies every text once more (as the
 # pieces it measures), so batching bounds that copy instead of doubling a 500 MB corpus at once.
 BATCH_BYTES = 64 << 20
+EXACT_BELOW = 200_000  # characters: below this the exact reader is quicker than importing polars
 
 
 def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Table:
     """Every mention of every text, ordered by (text, start); equal row for row to flattened read_numbers."""
-    import polars as pl  # here, not at module level: a small ledger's cold start must not pay for it
-
     if len(texts) == 0:
         return _empty()
+    if isinstance(texts, (list, tuple)) and sum(len(t) for t in texts if isinstance(t, str)) < EXACT_BELOW:
+        return pa.table(_exact_rows(texts, list(range(len(texts)))), schema=SCHEMA)  # polars' import would cost more
+    import polars as pl  # here, not at module level: a small ledger's cold start must not pay for it
+
     df = _plan(texts, pl)
     exact_idx = df.filter("exact")["text"].to_list()
     fast = df.filter(~pl.col("exact") & pl.col("t").is_not_null()).select("text", "t")

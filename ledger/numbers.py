@@ -120,22 +120,27 @@ def _digits_value(sign: str, int_part: str, frac: str | None, exp: int) -> str:
     return f"{minus}{digits[:point].lstrip('0') or '0'}.{digits[point:]}"
 
 
+# Letters that Python's case-insensitive matching equates with ASCII ones but .lower() keeps apart
+# ("thouſand", "fıve" match the number words): folded before the words are looked up.
+_ASCII_FOLD = str.maketrans("\u017f\u0131\u0130\u212a", "siik")
+
+
 def _value(m: re.Match) -> str:
     if m.group("num") is not None:
         exp = int(m.group("exp").replace("\u2212", "-")) if m.group("exp") else 0
         mult = m.group("gmult") or m.group("nmult")
-        exp += _SCALE[mult.lower()] if mult else 0
+        exp += _SCALE[mult.translate(_ASCII_FOLD).lower()] if mult else 0
         int_part = m.group("int") if m.group("int") is not None else "0"
         return _digits_value(m.group("sign") or "", int_part, m.group("frac") or m.group("frac0"), exp)
     base = m.group("wbase")
     if base is None:  # "a"/"an" before hundred/thousand/...
         n = 1
     else:
-        tens, _, unit = base.lower().partition("-")
+        tens, _, unit = base.translate(_ASCII_FOLD).lower().partition("-")
         n = _WORD_VALUE[tens] + (_WORD_VALUE[unit] if unit else 0)
     if m.group("whund"):
         n *= 100  # "a hundred" is 100, like "twenty" is 20: only scale words give an exponent
-    exp = _SCALE[m.group("wmult").lower()] if m.group("wmult") else 0
+    exp = _SCALE[m.group("wmult").translate(_ASCII_FOLD).lower()] if m.group("wmult") else 0
     return f"{n}e{exp}" if exp else str(n)
 
 
