@@ -331,7 +331,7 @@ def health_frames(result) -> dict[str, pd.DataFrame]:
     led = result.ledger
     claims = claim_marks(comparable(led))
     claims["paper_row"] = claims["paper_id"] + " · " + claims["paper_short"]
-    by_id = claims.set_index("claim_id")
+    by_id = claims.drop_duplicates("claim_id").set_index("claim_id")  # a duplicate id (L105) must not stop the page
     columns = ["code", "check", "severity", "file", "line", "column", "claim_id", "message", "expected", "found"]
     f = pd.DataFrame([x.to_dict() for x in result.findings], columns=columns)
     f["line"] = f["line"].astype("Int64").astype("str").replace("<NA>", "")
