@@ -2,8 +2,9 @@
 
 - `json`: the claims with their paper, typed number, rounding interval and review fields;
 - `csv`: the same rows for spreadsheets, with formula prefixes neutralised (a cell that starts with
-  = + - @, TAB or CR gets a leading apostrophe, unless it is a plain number), so that opening the file
-  in Excel or LibreOffice never runs anything from the data;
+  = + - @, TAB or CR gets a leading apostrophe, unless it is a plain number: `ledger.text.is_plain_number`),
+  so that opening the file in Excel or LibreOffice never runs anything from the data; a cell holding a
+  comma, quote, LF or CR is quoted, so a line break inside a cell never starts a record;
 - `parquet`: the typed table, for analysts (pandas, polars, DuckDB).
 Every file is written atomically.
 """
@@ -13,17 +14,15 @@ from __future__ import annotations
 import io
 import json
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from .atomic import write_atomic
-from .numbers import CANONICAL_VALUE_PATTERN
+from .fmt import render_record
+from .text import is_formula_like
 
 FORMATS = ("json", "csv", "parquet")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(CANONICAL_VALUE_PATTERN)
 
 
 def table(ledger) -> pd.DataFrame:
@@ -38,9 +37,16 @@ def table(ledger) -> pd.DataFrame:
 
 def neutralise(cell: str) -> str:
     """A spreadsheet-safe cell: formula-like text gets a leading apostrophe; plain numbers stay numbers."""
-    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+    if is_formula_like(cell):
         return "'" + cell
     return cell
+
+
+def _csv_text(x) -> str:
+    """A cell as text; a missing number (a malformed value, exported with --force) is an empty cell."""
+    if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return str(x)
 
 
 def _json_value(x):
@@ -54,10 +60,12 @@ def render(frame: pd.DataFrame, fmt: str) -> bytes:
         records = [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
         return (json.dumps({"claims": records}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if fmt == "csv":
-        text = frame.astype("str").map(neutralise)
-        out = io.StringIO()
-        text.to_csv(out, index=False, lineterminator="\n")
-        return out.getvalue().encode("utf-8")
+        # fmt's quoting: every cell with a comma, quote, LF or a lone CR is quoted (pandas and the csv module
+        # leave a lone CR bare, and a reader splits the record there)
+        rows = frame.itertuples(index=False, name=None)
+        lines = [render_record(map(str, frame.columns))]
+        lines += [render_record(neutralise(_csv_text(x)) for x in row) for row in rows]
+        return "".join(lines).encode("utf-8")
     if fmt == "parquet":
         out = io.BytesIO()
         frame.to_parquet(out, index=False)

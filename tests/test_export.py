@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 
 import pandas as pd
@@ -16,6 +17,7 @@ from ledger.export import neutralise
 @pytest.mark.parametrize("cell,safe", [
     ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+1", "'+1+1"), ("@SUM(A1)", "'@SUM(A1)"),
     ("-2+3", "'-2+3"), ("\tx", "'\tx"), ("-23", "-23"), ("52.30", "52.30"), ("plain text", "plain text"), ("", ""),
+    ("+1.5e3", "+1.5e3"), ("-2E-4", "-2E-4"), ("\r=1+1", "'\r=1+1"), ("-", "'-"), ("+1.5e", "'+1.5e"),
 ])
 def test_neutralise(cell, safe):
     assert neutralise(cell) == safe
@@ -27,8 +29,8 @@ def _plant_formula(root):
 
 
 def test_csv_export_neutralises_formulas_and_keeps_numbers(ledger_dir):
-    _plant_formula(ledger_dir)
-    r = CliRunner().invoke(main, ["export", "--format", "csv", "--out", "out.csv"])
+    _plant_formula(ledger_dir)  # an L706 error since L706 became one: the export needs --force
+    r = CliRunner().invoke(main, ["export", "--format", "csv", "--out", "out.csv", "--force"])
     assert r.exit_code == 0, r.output
     rows = {row["claim_id"]: row for row in csv.DictReader(open(ledger_dir / "out.csv", encoding="utf-8"))}
     assert rows["fastnet-latency-vs-slownet"]["notes"] == "'=1+2"
@@ -63,3 +65,23 @@ def test_new_files_get_ordinary_permissions(ledger_dir):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE((ledger_dir / "out.json").stat().st_mode) == 0o666 & ~mask
+
+
+@pytest.mark.parametrize("cell", ["+1.5e3", "-23", "2E-4", "-2+3", "=1", "@x", "\tx", "\rx", "-x", "+", "1.5e3", "a", "-.5"])
+def test_export_and_l706_share_one_plain_number(cell):
+    """A cell the CSV export leaves as is is exactly a cell L706 does not report."""
+    from ledger.validators.hygiene import formula_injection
+    from test_hostile import _ledger_with
+
+    reported = bool(list(formula_injection(_ledger_with("notes", [cell]))))
+    assert (neutralise(cell) != cell) is reported
+
+
+def test_csv_export_quotes_a_lone_cr_so_a_record_stays_one(ledger_dir):
+    from ledger.export import render
+
+    frame = pd.DataFrame({"a": ["x\r=1+1", "y\nz", "w"], "b": ["1", "2", float("nan")]})
+    text = render(frame, "csv").decode("utf-8")
+    assert text == 'a,b\n"x\r=1+1",1\n"y\nz",2\nw,\n'
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["a", "b"], ["x\r=1+1", "1"], ["y\nz", "2"], ["w", ""]]
