@@ -178,7 +178,7 @@ def test_an_interrupted_write_leaves_the_old_file_whole(tmp_path, monkeypatch, w
         raise OSError("disk full")
 
     monkeypatch.setattr(atomic.os, where, boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(atomic.OutputError, match="disk full"):
         format_table(path, CLAIMS)
     monkeypatch.undo()
     assert path.read_bytes() == before
@@ -193,6 +193,9 @@ def test_an_interrupted_write_midway_leaves_the_old_file_whole(tmp_path, monkeyp
     class HalfWriter:
         def __init__(self, fh):
             self.fh = fh
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
 
         def __enter__(self):
             return self
@@ -218,14 +221,15 @@ def test_permissions_are_kept(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
-def test_a_symlink_is_written_through(tmp_path):
-    real, _ = _messy(tmp_path)
+def test_a_symlink_is_replaced_not_written_through(tmp_path):
+    """A committed symlink must not let a write land outside the tree: the link itself is replaced."""
+    real, before = _messy(tmp_path)
     (tmp_path / "link").mkdir()
     link = tmp_path / "link" / "claims.csv"
     link.symlink_to(real)
     format_table(link, CLAIMS)
-    assert link.is_symlink()
-    assert real.read_text().splitlines()[1].startswith("a,")
+    assert not link.is_symlink() and link.read_text().splitlines()[1].startswith("a,")
+    assert real.read_bytes() == before
 
 
 # Whole ledgers
