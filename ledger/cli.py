@@ -148,10 +148,13 @@ def report(claims, papers, out, charts):
     The page loads nothing from the network. Exits 1 when the ledger has error findings (the report is
     written all the same)."""
     from .engine import validate as run
+    from .atomic import make_dirs
     from .html_report import write_charts, write_report
     from .report import summary_line
 
     result = _or_exit_2(run, claims, papers)
+    if charts:
+        make_dirs(charts)  # a charts folder that cannot be made fails before the report is written
     path = write_report(Path("."), out, result=result)
     click.echo(f"{summary_line(result.summary())}\nreport: {path}")
     if charts:

@@ -68,6 +68,7 @@ RAW = {
     "L013-fail-mixed-line-endings": lambda b: b"\r\n" in b and b"\n" in b.replace(b"\r\n", b""),
     "L013-fail-cr-only-line-numbers": lambda b: b"\r" in b and b"\n" not in b,
     "L012-fail-empty-file": lambda b: b == b"",
+    "L702-fail-lone-cr-before-formula": lambda b: b"ok\r=1+1" in b,
 }
 
 
