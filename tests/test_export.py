@@ -85,3 +85,17 @@ def test_csv_export_quotes_a_lone_cr_so_a_record_stays_one(ledger_dir):
     assert text == 'a,b\n"x\r=1+1",1\n"y\nz",2\nw,\n'
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows == [["a", "b"], ["x\r=1+1", "1"], ["y\nz", "2"], ["w", ""]]
+
+
+def test_l706_is_an_error_on_every_formula_prefix_only():
+    from ledger.findings import Severity
+    from ledger.registry import RULES
+    from ledger.text import FORMULA_START
+    from ledger.validators.hygiene import formula_injection
+    from test_hostile import _ledger_with
+
+    assert RULES["L706"].severity is Severity.ERROR
+    for start in FORMULA_START:
+        assert list(formula_injection(_ledger_with("notes", [start + "x"]))), repr(start)
+    for start in "'#!$%&*/<>[\\]^_`|~a0 ":
+        assert not list(formula_injection(_ledger_with("notes", [start + "x"]))), repr(start)
