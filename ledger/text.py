@@ -27,6 +27,7 @@ PLAIN_NUMBER_PATTERN = r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER_PATTERN)
 # The characters a spreadsheet starts a formula with (CWE-1236).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # the same, as a regular expression for pandas' vectorised str methods
 
 
 def is_plain_number(cell: str) -> bool:

@@ -8,6 +8,8 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from ledger.cli import main
@@ -99,3 +101,32 @@ def test_l706_is_an_error_on_every_formula_prefix_only():
         assert list(formula_injection(_ledger_with("notes", [start + "x"]))), repr(start)
     for start in "'#!$%&*/<>[\\]^_`|~a0 ":
         assert not list(formula_injection(_ledger_with("notes", [start + "x"]))), repr(start)
+
+
+def test_formula_start_pattern_is_the_prefix_list():
+    import re
+
+    from ledger.text import FORMULA_START, FORMULA_START_PATTERN
+
+    assert {chr(i) for i in range(0x3000) if re.match(FORMULA_START_PATTERN, chr(i))} == set(FORMULA_START)
+
+
+CSV_CELLS = st.one_of(st.text(max_size=8), st.sampled_from(["=1+1", "-23", "+1.5e3", "\r", "\r\n", "a\rb", '"', ",", "<<<<<<< x",
+                                                            "=======", "'", "-", "1e3", "\t", "@", ""]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(CSV_CELLS, CSV_CELLS), max_size=6), st.lists(st.one_of(st.none(), st.floats()), min_size=6, max_size=6))
+def test_vectorised_csv_is_the_cell_by_cell_definition(cells, numbers):
+    """csv_text (vectorised) writes what render_record(neutralise(cell)) writes, record by record."""
+    from ledger.export import csv_text
+    from ledger.fmt import render_record
+
+    frame = pd.DataFrame({"a": [a for a, _ in cells], "b": [b for _, b in cells],
+                          "n": pd.Series(numbers[:len(cells)], dtype="float64")})
+    def cell(x):
+        return "" if pd.isna(x) else str(x)
+    expected = render_record(frame.columns) + "".join(render_record(neutralise(cell(x)) for x in row)
+                                                      for row in frame.itertuples(index=False, name=None))
+    assert csv_text(frame) == expected
+    assert len(list(csv.reader(io.StringIO(expected, newline="")))) == len(frame) + 1

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Hit, check
-from ..text import FORMULA_START, PLAIN_NUMBER_PATTERN
+from ..text import FORMULA_START_PATTERN, PLAIN_NUMBER_PATTERN
 
 MAX_REPEATS = 20  # per table, column and code; the loader uses the same cap
 
@@ -106,7 +106,6 @@ TYPED_COLUMNS = {("claims", "value")}
 # Prose, where a line break is content (an abstract or a note may hold several paragraphs).
 FREE_TEXT = {"claims": ("quote", "notes"), "papers": ("title", "abstract"), "metrics": ("description",),
              "relations": ("description",), "waivers": ("reason",), "skips": ("context", "reason")}
-_FORMULA_START = "^[=+\\-@\t\r]"  # ledger.text.FORMULA_START as a character class
 
 
 def show(text: str, limit: int = 80) -> str:
@@ -303,7 +302,7 @@ def edge_whitespace(ledger) -> Iterator[Hit]:
 def formula_injection(ledger) -> Iterator[Hit]:
     """A text cell does not start with = + - @ TAB or CR, which a spreadsheet runs as a formula (plain numbers and the typed value column excepted)."""
     c = cells(ledger)
-    starts = _where(c.text.str.contains(_FORMULA_START, regex=True))
+    starts = _where(c.text.str.contains(FORMULA_START_PATTERN, regex=True))
     # the same plain-number test as the CSV export (ledger.text), vectorised
     risky = starts[~c.text.iloc[starts].str.fullmatch(PLAIN_NUMBER_PATTERN).to_numpy(dtype=bool)]
 
