@@ -90,6 +90,12 @@ def _target(path: Path) -> tuple[Path, int | None]:
     return target, stat.S_IMODE(st.st_mode)
 
 
+def check_target(path: Path) -> None:
+    """Raise OutputError now if `path` could not be replaced (a folder, a device, a missing or non-folder
+    parent), so that a command fails before its slow work, not after it."""
+    _target(path)
+
+
 def _lock(fd: int) -> bool:
     """Take the exclusive lock of a temporary file without waiting; False if a live process holds it."""
     if fcntl is None:

@@ -22,7 +22,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .atomic import make_dirs, write_atomic
+from .atomic import check_target, make_dirs, write_atomic
 
 from .compare import comparable
 
@@ -626,8 +626,9 @@ def report_html(result) -> str:
 
 def write_report(root: Path, out: Path, result=None) -> Path:
     """Validate the ledger at `root` (unless `result` is given) and write the HTML report to `out`; returns `out`."""
-    result = result if result is not None else _validate(root)
     out = Path(out)
     make_dirs(out.parent)
+    check_target(out)  # a bad --out fails before the charts are rendered
+    result = result if result is not None else _validate(root)
     write_atomic(out, report_html(result).encode("utf-8"))
     return out
