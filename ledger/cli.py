@@ -23,7 +23,27 @@ papers_option = click.option("--papers", type=click.Path(path_type=Path), defaul
                              help="Papers file (default: papers.csv next to the claims file).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group: a file that cannot be written ends any command with one line naming it, exit 2."""
+
+    def invoke(self, ctx):
+        from .atomic import OutputError
+
+        try:
+            return super().invoke(ctx)
+        except OutputError as e:
+            name = ctx.invoked_subcommand or ctx.info_name
+            click.echo(f"ledger {name}: {e}", err=True)
+            ctx.exit(2)
+
+
+def _append_summary(text: str) -> None:
+    from .atomic import append_text
+
+    append_text(Path(os.environ["GITHUB_STEP_SUMMARY"]), text)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="claims-ledger")
 def main():
     """Claims ledger: quote-anchored numbers from research papers, checked."""
@@ -60,8 +80,7 @@ def validate(claims, papers, fmt, strict, dask_dir, scheduler, workers):
     summary = result.summary()
     click.echo(RENDERERS[fmt](result.findings, summary), nl=False)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
-            fh.write(render_markdown(result.findings, summary))
+        _append_summary(render_markdown(result.findings, summary))
     failing = not result.ok or (strict and any(f.severity is Severity.WARNING for f in result.findings))
     sys.exit(1 if failing else 0)
 
@@ -147,8 +166,7 @@ def diff_cmd(base, head, fmt, want_exit_code):
         sys.exit(2)
     click.echo(RENDERERS[fmt](d), nl=False)
     if os.environ.get("GITHUB_STEP_SUMMARY") and os.environ.get("GITHUB_ACTIONS") == "true":
-        with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as fh:
-            fh.write(render_markdown(d))
+        _append_summary(render_markdown(d))
     sys.exit(1 if want_exit_code and not d.empty else 0)
 
 
@@ -165,17 +183,17 @@ def report(claims, papers, out, charts):
     The page loads nothing from the network. Exits 1 when the ledger has error findings (the report is
     written all the same)."""
     from .engine import validate as run
-    from .html_report import build_charts, write_report
+    from .atomic import make_dirs
+    from .html_report import write_charts, write_report
     from .report import summary_line
 
     result = _or_exit_2(run, claims, papers)
+    if charts:
+        make_dirs(charts)  # a charts folder that cannot be made fails before the report is written
     path = write_report(Path("."), out, result=result)
     click.echo(f"{summary_line(result.summary())}\nreport: {path}")
     if charts:
-        charts.mkdir(parents=True, exist_ok=True)
-        for name, chart in build_charts(result).items():
-            chart.save(charts / f"{name}.svg")
-            chart.save(charts / f"{name}.png", scale_factor=2)
+        write_charts(result, charts)
         click.echo(f"charts: {charts}/")
     sys.exit(0 if result.ok else 1)
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .derive import derivations
+from .numbers import is_canonical
 from .units import UNITS
 
 __all__ = ["FAMILY", "comparable", "improvement_factors", "level_pairs", "size_label", "stated_bounds", "unit_family"]
@@ -53,6 +54,8 @@ def stated_bounds(v: pd.DataFrame, unit: pd.Series) -> tuple[pd.Series, pd.Serie
 def size_label(value: str) -> str:
     """A canonical value as a short size with its printed digits: `52.6e3` -> `52.6k`, `1.04e9` -> `1.04B`,
     `221247` -> `221,247`. An exponent that is not a multiple of three moves digits into the mantissa."""
+    if not is_canonical(str(value)):  # a malformed value (L102) is shown as stored
+        return str(value)
     mantissa, _, exp = str(value).partition("e")
     if not exp:
         whole, dot, frac = mantissa.partition(".")

@@ -2,8 +2,9 @@
 
 - `json`: the claims with their paper, typed number, rounding interval and review fields;
 - `csv`: the same rows for spreadsheets, with formula prefixes neutralised (a cell that starts with
-  = + - @, TAB or CR gets a leading apostrophe, unless it is a plain number), so that opening the file
-  in Excel or LibreOffice never runs anything from the data;
+  = + - @, TAB or CR gets a leading apostrophe, unless it is a plain number: `ledger.text.is_plain_number`),
+  so that opening the file in Excel or LibreOffice never runs anything from the data; a cell holding a
+  comma, quote, LF or CR is quoted, so a line break inside a cell never starts a record;
 - `parquet`: the typed table, for analysts (pandas, polars, DuckDB).
 Every file is written atomically.
 """
@@ -13,17 +14,15 @@ from __future__ import annotations
 import io
 import json
 import math
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from .atomic import write_atomic
-from .numbers import CANONICAL_VALUE_PATTERN
+from .fmt import CONFLICT_MARKERS, render_record
+from .text import FORMULA_START_PATTERN, PLAIN_NUMBER_PATTERN, is_formula_like
 
 FORMATS = ("json", "csv", "parquet")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(CANONICAL_VALUE_PATTERN)
 
 
 def table(ledger) -> pd.DataFrame:
@@ -38,9 +37,35 @@ def table(ledger) -> pd.DataFrame:
 
 def neutralise(cell: str) -> str:
     """A spreadsheet-safe cell: formula-like text gets a leading apostrophe; plain numbers stay numbers."""
-    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+    if is_formula_like(cell):
         return "'" + cell
     return cell
+
+
+def _column_text(col: pd.Series) -> pd.Series:
+    """A column as spreadsheet-safe, quoted CSV cells, vectorised (a Python call per cell is twice as slow).
+
+    Missing numbers (a malformed value, exported with --force) are empty cells; formula-like text gets
+    the apostrophe of `neutralise`; quoting is fmt's (`quote_cell`): a comma, a double quote, LF or a lone
+    CR (which pandas and the csv module leave bare, so a reader splits the record there), or a leading
+    merge-conflict marker."""
+    text = col.astype("str").where(col.notna(), "").astype("str")
+    risky = text.str.contains(FORMULA_START_PATTERN, regex=True) & ~text.str.fullmatch(PLAIN_NUMBER_PATTERN)
+    text = text.where(~risky, "'" + text)
+    quote = text.str.contains('[,"\r\n]', regex=True) | text.str.startswith(CONFLICT_MARKERS)
+    return text.where(~quote, '"' + text.str.replace('"', '""', regex=False) + '"')
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The frame as CSV: a header, one LF-terminated record per row, every cell as `_column_text` makes it."""
+    header = render_record(map(str, frame.columns))
+    if not len(frame):
+        return header
+    columns = [_column_text(frame[c]) for c in frame.columns]
+    records = columns[0]
+    for col in columns[1:]:
+        records = records + "," + col
+    return header + "\n".join(records.tolist()) + "\n"
 
 
 def _json_value(x):
@@ -54,10 +79,7 @@ def render(frame: pd.DataFrame, fmt: str) -> bytes:
         records = [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
         return (json.dumps({"claims": records}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if fmt == "csv":
-        text = frame.astype("str").map(neutralise)
-        out = io.StringIO()
-        text.to_csv(out, index=False, lineterminator="\n")
-        return out.getvalue().encode("utf-8")
+        return csv_text(frame).encode("utf-8")
     if fmt == "parquet":
         out = io.BytesIO()
         frame.to_parquet(out, index=False)

@@ -59,13 +59,13 @@ class FormatResult:
 # Canonical bytes
 
 
-_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")  # unquoted at a line start, these read as merge conflicts
+CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")  # unquoted at a line start, these read as merge conflicts
 
 
 def quote_cell(cell: str) -> str:
     """Minimal RFC 4180 quoting: quote only a cell holding a comma, a double quote, LF or CR (or one
     that starts like a merge-conflict marker)."""
-    if any(c in cell for c in ',"\n\r') or cell.startswith(_MARKERS):
+    if any(c in cell for c in ',"\n\r') or cell.startswith(CONFLICT_MARKERS):
         return '"' + cell.replace('"', '""') + '"'
     return cell
 

@@ -22,12 +22,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .atomic import write_atomic
+from .atomic import check_target, make_dirs, write_atomic
 
 from .compare import comparable
 
 __all__ = ["CHARTS", "build_charts", "claim_marks", "compression_chart", "export_charts", "factors_chart", "gains_chart",
-           "health_chart", "health_frames", "log_domain", "render_page", "scale_chart", "svg_inline", "write_report"]
+           "health_chart", "health_frames", "log_domain", "render_page", "scale_chart", "svg_inline", "write_charts", "write_report"]
 
 # Which metrics go to which chart. Everything else that has an improvement factor lands in the factors chart.
 GAIN_METRICS = {"accuracy", "miou", "performance", "f1", "bleu", "rouge", "exact_match", "win_rate"}
@@ -331,7 +331,7 @@ def health_frames(result) -> dict[str, pd.DataFrame]:
     led = result.ledger
     claims = claim_marks(comparable(led))
     claims["paper_row"] = claims["paper_id"] + " · " + claims["paper_short"]
-    by_id = claims.set_index("claim_id")
+    by_id = claims.drop_duplicates("claim_id").set_index("claim_id")  # a duplicate id (L105) must not stop the page
     columns = ["code", "check", "severity", "file", "line", "column", "claim_id", "message", "expected", "found"]
     f = pd.DataFrame([x.to_dict() for x in result.findings], columns=columns)
     f["line"] = f["line"].astype("Int64").astype("str").replace("<NA>", "")
@@ -591,18 +591,31 @@ def _validate(root: Path):
     return validate(Layout.find(root=Path(root)))
 
 
+def chart_bytes(chart, fmt: str) -> bytes:
+    """The chart as SVG or PNG bytes, rendered offline by vl-convert."""
+    buf = io.BytesIO() if fmt == "png" else io.StringIO()
+    chart.save(buf, format=fmt, **({"scale_factor": 2} if fmt == "png" else {}))
+    data = buf.getvalue()
+    return data if isinstance(data, bytes) else data.encode("utf-8")
+
+
+def write_charts(result, out_dir: Path, formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
+    """Write every chart of a validation result as out_dir/NAME.svg and NAME.png, each atomically."""
+    out_dir = Path(out_dir)
+    make_dirs(out_dir)
+    written = []
+    for name, chart in build_charts(result).items():
+        for fmt in formats:
+            path = out_dir / f"{name}.{fmt}"
+            write_atomic(path, chart_bytes(chart, fmt))
+            written.append(path)
+    return written
+
+
 def export_charts(root: Path, out_dir: Path, formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
     """Write every chart of the ledger at `root` as out_dir/NAME.svg and NAME.png (offline, vl-convert), the
     files the notebooks export, without running them; returns the paths written."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, chart in build_charts(_validate(root)).items():
-        for fmt in formats:
-            path = out_dir / f"{name}.{fmt}"
-            chart.save(path, **({"scale_factor": 2} if fmt == "png" else {}))
-            written.append(path)
-    return written
+    return write_charts(_validate(root), out_dir, formats)
 
 
 def report_html(result) -> str:
@@ -613,8 +626,9 @@ def report_html(result) -> str:
 
 def write_report(root: Path, out: Path, result=None) -> Path:
     """Validate the ledger at `root` (unless `result` is given) and write the HTML report to `out`; returns `out`."""
-    result = result if result is not None else _validate(root)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(out.parent)
+    check_target(out)  # a bad --out fails before the charts are rendered
+    result = result if result is not None else _validate(root)
     write_atomic(out, report_html(result).encode("utf-8"))
     return out

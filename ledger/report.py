@@ -43,8 +43,14 @@ def render_json(findings: list[Finding], summary: dict) -> str:
     return json.dumps({"findings": [f.to_dict() for f in findings], "summary": summary}, indent=2, ensure_ascii=False) + "\n"
 
 
+_MD_SPECIAL = re.compile(r"([\\|<>&])")
+
+
 def _md_cell(s: str) -> str:
-    return visible(s.replace("\r", " ").replace("\n", " ")).replace("\\", "\\\\").replace("|", "\\|")
+    """A Markdown table cell that shows the text as stored: line breaks become spaces, invisible characters
+    <U+XXXX>, and the characters that make HTML (`<details>`, `<b>`, `&lt;`) or end the cell are
+    backslash-escaped (so `<U+202E>` shows as written too)."""
+    return _MD_SPECIAL.sub(r"\\\1", visible(s.replace("\r", " ").replace("\n", " ")))
 
 
 def render_markdown(findings: list[Finding], summary: dict) -> str:

@@ -20,6 +20,24 @@ _FOLD = str.maketrans({
 })
 _SPACE = re.compile(r"\s+")
 
+# What a spreadsheet reads as a plain number, not a formula: an optional sign, ASCII digits, an optional
+# fraction and exponent (`-23`, `+1.5e3`, `2E-4`). The CSV export (ledger.export) leaves such a cell as is
+# and L706 (validators/hygiene.py) does not report it; both use this one definition.
+PLAIN_NUMBER_PATTERN = r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER_PATTERN)
+# The characters a spreadsheet starts a formula with (CWE-1236).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START_PATTERN = "^[=+\\-@\t\r]"  # the same, as a regular expression for pandas' vectorised str methods
+
+
+def is_plain_number(cell: str) -> bool:
+    return _PLAIN_NUMBER.fullmatch(cell) is not None
+
+
+def is_formula_like(cell: str) -> bool:
+    """True for a cell a spreadsheet would run as a formula: it starts with = + - @ TAB or CR and is not a plain number."""
+    return cell.startswith(FORMULA_START) and not is_plain_number(cell)
+
 
 _ASCII_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  ")
 

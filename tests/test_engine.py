@@ -98,12 +98,27 @@ def test_a_broken_check_becomes_a_check_error_finding(ledger_dir, monkeypatch):
 
 
 def test_rule_codes_are_unique_and_well_formed():
-    from ledger.registry import catalogue
+    import re
+    from collections import Counter
+
+    from conftest import REPO
+    from ledger.registry import RULES, catalogue, rule
 
     codes = [r.code for r in catalogue()]
-    assert len(codes) == len(set(codes)) and all(len(c) == 4 and c[0] == "L" and c[1:].isdigit() for c in codes)
-    names = [r.name for r in catalogue()]
-    assert len(names) == len(set(names))
+    assert all(len(c) == 4 and c[0] == "L" and c[1:].isdigit() for c in codes)
+    # RULES is a dict keyed by code, so its codes are unique whatever happens: the guard is _register, which
+    # must refuse a second code or name (and leave the catalogue as it was) ...
+    before = dict(RULES)
+    with pytest.raises(ValueError, match="L101"):
+        rule("L101", "brand-new-name", "error", "x", "schema")
+    with pytest.raises(ValueError, match=RULES["L101"].name):
+        rule("L998", RULES["L101"].name, "error", "x", "schema")
+    assert RULES == before
+    # ... and no code is declared twice in the source, whether or not its module is imported
+    declared = Counter(m[1] for path in [*(REPO / "ledger").rglob("*.py"), *(REPO / "validators").rglob("*.py")]
+                       for m in re.finditer(r'\b(?:check|rule)\(\s*"(L\d{3})"', path.read_text(encoding="utf-8")))
+    assert declared and not [c for c, n in declared.items() if n > 1]
+    assert set(declared) <= set(codes)
 
 
 def test_whole_counts_are_exact_so_relations_on_them_are_sharp(ledger_dir):

@@ -178,7 +178,7 @@ def test_an_interrupted_write_leaves_the_old_file_whole(tmp_path, monkeypatch, w
         raise OSError("disk full")
 
     monkeypatch.setattr(atomic.os, where, boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(atomic.OutputError, match="disk full"):
         format_table(path, CLAIMS)
     monkeypatch.undo()
     assert path.read_bytes() == before
@@ -193,6 +193,9 @@ def test_an_interrupted_write_midway_leaves_the_old_file_whole(tmp_path, monkeyp
     class HalfWriter:
         def __init__(self, fh):
             self.fh = fh
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
 
         def __enter__(self):
             return self
@@ -218,14 +221,15 @@ def test_permissions_are_kept(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
-def test_a_symlink_is_written_through(tmp_path):
+def test_a_symlink_is_replaced_not_written_through(tmp_path):
+    """A committed symlink must not let a write land elsewhere: the link itself is replaced."""
     (tmp_path / "data").mkdir()
-    real, _ = _messy(tmp_path / "data")  # inside the ledger folder of the link: a link out of it is refused
+    real, before = _messy(tmp_path / "data")  # inside the ledger folder of the link: a link out of it is refused
     link = tmp_path / "claims.csv"
     link.symlink_to(real)
     format_table(link, CLAIMS)
-    assert link.is_symlink()
-    assert real.read_text().splitlines()[1].startswith("a,")
+    assert not link.is_symlink() and link.read_text().splitlines()[1].startswith("a,")
+    assert real.read_bytes() == before
 
 
 def test_a_symlink_out_of_the_ledger_folder_is_refused(tmp_path):

@@ -192,7 +192,9 @@ def test_huge_input_stays_fast():
     t0 = time.perf_counter()
     for t in texts:
         read_numbers(t)
-    assert time.perf_counter() - t0 < 10
+    # Linear work is well under a second; a backtracking pattern takes hours on these inputs. The bound is
+    # generous so that a busy shared machine never fails it (benchmarks/ measure the speed itself).
+    assert time.perf_counter() - t0 < 300
 
 
 @settings(max_examples=200, deadline=None)  # no per-example deadline: CI machines are shared and noisy

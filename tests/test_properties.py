@@ -123,9 +123,19 @@ def test_scale_words_after_any_space_keep_the_digits(d, places, space, word):
     assert parse_value(m.value) == (Decimal(printed).scaleb(exp), -places + exp)
 
 
-@pytest.mark.parametrize("value", ["0e1000000000000000000", "1e99999999999999999999", "-5.5e" + "9" * 40])
+@pytest.mark.parametrize("value", ["0e1000000000000000000", "1e99999999999999999999", "-5.5e" + "9" * 40, "1e1000"])
 def test_parse_value_beyond_decimal_range(value):
-    assert parse_value(value) is None or is_canonical(value)
+    """An exponent beyond the canonical three digits is not a value: None, not an exception or a huge Decimal."""
+    assert not is_canonical(value)
+    assert parse_value(value) is None
+
+
+@pytest.mark.parametrize("value, exact, q", [("9.99e999", Decimal("9.99e999"), 997), ("-5.5e999", Decimal("-5.5e999"), 998),
+                                             ("0e999", Decimal("0e999"), 999), ("1e1", Decimal(10), 1)])
+def test_parse_value_at_the_edge_of_the_range_is_exact(value, exact, q):
+    assert is_canonical(value)
+    got = parse_value(value)
+    assert got is not None and got[0] == exact and got[1] == q
 
 
 # ---------------------------------------------------------------- loader

@@ -27,14 +27,16 @@ characters, never its meaning:
   two spellings of one name). A leading TAB or CR is reported as L706 instead, and a CR also as L702.
 - L706 formula injection: a cell that starts with `=`, `+`, `-`, `@`, TAB or CR is run as a formula
   when the CSV is opened in a spreadsheet (CWE-1236), e.g. `=HYPERLINK(...)` or `-2+cmd|' /C calc'!A0`.
-  A warning, because the ledger itself never evaluates cells. Not reported: any cell that is a plain
-  signed number (`-23`, `+1.5e3`), which a spreadsheet reads as a number. A relation formula is not
-  exempt: start it with a claim reference or a parenthesis (`(-{a}) + {b} == 0`).
+  An error: no cell of a claims ledger needs to start so (a quote can start one word earlier, a note
+  can be reworded), and a ledger is opened in spreadsheets. Not reported: any cell that is a plain
+  signed number (`-23`, `+1.5e3`, `ledger.text.is_plain_number`, the definition the CSV export uses), which
+  a spreadsheet reads as a number. A relation formula is not exempt: start it with a claim reference or a
+  parenthesis (`(-{a}) + {b} == 0`).
 
 The claims `value` column is left to the schema by every check here: it is typed (L102 refuses anything
 but a canonical decimal string, so a value cannot carry a payload, and `-23` is a legitimate decrease).
   Quotes are NOT exempt: a quote is a span of the abstract, so a quote that starts with a sign
-  (`-2.3% lower`) can always start one word earlier (`a change of -2.3%`); the warning says so.
+  (`-2.3% lower`) can always start one word earlier (`a change of -2.3%`); the message says so.
 
 Each check is vectorised over a column with pandas string methods (a million-row ledger is scanned in
 seconds); only the cells that match are looked at one by one, to say which character and where. Per
@@ -53,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Hit, check
+from ..text import FORMULA_START_PATTERN, PLAIN_NUMBER_PATTERN
 
 MAX_REPEATS = 20  # per table, column and code; the loader uses the same cap
 
@@ -103,8 +106,6 @@ TYPED_COLUMNS = {("claims", "value")}
 # Prose, where a line break is content (an abstract or a note may hold several paragraphs).
 FREE_TEXT = {"claims": ("quote", "notes"), "papers": ("title", "abstract"), "metrics": ("description",),
              "relations": ("description",), "waivers": ("reason",), "skips": ("context", "reason")}
-_PLAIN_NUMBER = r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
-_FORMULA_START = "^[=+\\-@\t\r]"
 
 
 def show(text: str, limit: int = 80) -> str:
@@ -297,12 +298,13 @@ def edge_whitespace(ledger) -> Iterator[Hit]:
     yield from _hits(c, _where(mask), describe)
 
 
-@check("L706", "formula-injection", "warning", scope="paper")
+@check("L706", "formula-injection", scope="paper")
 def formula_injection(ledger) -> Iterator[Hit]:
     """A text cell does not start with = + - @ TAB or CR, which a spreadsheet runs as a formula (plain numbers and the typed value column excepted)."""
     c = cells(ledger)
-    starts = _where(c.text.str.contains(_FORMULA_START, regex=True))
-    risky = starts[~c.text.iloc[starts].str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)]
+    starts = _where(c.text.str.contains(FORMULA_START_PATTERN, regex=True))
+    # the same plain-number test as the CSV export (ledger.text), vectorised
+    risky = starts[~c.text.iloc[starts].str.fullmatch(PLAIN_NUMBER_PATTERN).to_numpy(dtype=bool)]
 
     def describe(column, text):
         hint = " (for a quote, start it one word earlier)" if column == "quote" else ""
