@@ -135,8 +135,9 @@ def test_long_operator_chain_is_refused_not_a_crash(tmp_path, monkeypatch):
     (root / "relations.csv").write_text(_relations_csv(formulas), encoding="utf-8")
     monkeypatch.chdir(root)
     result = validate(Layout.find(root=Path(".")))
-    found = sorted((f.line, f.code) for f in result.findings)
-    assert found == [(2, "L405"), (4, "L403")]
+    found = sorted((f.file, f.line, f.code) for f in result.findings)
+    # the failing relation is reported on its row and on the claim it names
+    assert found == [("claims.csv", 2, "L403"), ("relations.csv", 2, "L405"), ("relations.csv", 4, "L403")]
 
 
 @pytest.mark.parametrize("text", ["{fastnet-accuracy} * 1e999 == 1e999", "1e308 * 1e308 == 1e308 * 1e308 * 2",
