@@ -237,12 +237,12 @@ def parquet_cmd(claims, out, partitions):
 def _or_exit_2(job, claims, papers, **options):
     """Run job(layout, **options); a ledger file that cannot be opened at all prints its finding and exits 2."""
     from .engine import UnreadableFile
-    from .report import render_text
+    from .report import text_line
 
     try:
         return job(_layout(claims, papers), **options)
     except UnreadableFile as e:
-        click.echo(render_text([e.finding], {"claims": 0, "papers": 0, "error": 1, "warning": 0, "notice": 0}), err=True, nl=False)
+        click.echo(text_line(e.finding), err=True)  # one line: the run cannot go on
         sys.exit(2)
 
 
