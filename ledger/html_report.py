@@ -333,7 +333,7 @@ def health_frames(result) -> dict[str, pd.DataFrame]:
     claims["paper_row"] = claims["paper_id"] + " · " + claims["paper_short"]
     by_id = claims.drop_duplicates("claim_id").set_index("claim_id")  # a duplicate id (L105) must not stop the page
     columns = ["code", "check", "severity", "file", "line", "column", "claim_id", "message", "expected", "found"]
-    f = pd.DataFrame([x.to_dict() for x in result.findings], columns=columns)
+    f = pd.DataFrame([x.to_dict() for x in listed_findings(result.findings)[0]], columns=columns)
     f["line"] = f["line"].astype("Int64").astype("str").replace("<NA>", "")
     f["rule"] = f["code"] + " " + f["check"]
     for col in ("paper", "qualifier", "quote"):
@@ -509,6 +509,21 @@ def _paper_link(url: str, title: str, paper_id: str) -> str:
     return text
 
 
+PAGE_FINDINGS_PER_CODE = 200  # the page lists this many findings of a code; the counts and `validate` have them all
+
+
+def listed_findings(findings) -> tuple[list, Counter]:
+    """The findings the page lists (the first PAGE_FINDINGS_PER_CODE of each code) and how many of each
+    code it leaves out: a ledger with 50,000 warnings still makes a page a browser opens."""
+    seen: Counter = Counter()
+    listed = []
+    for f in findings:
+        seen[f.code] += 1
+        if seen[f.code] <= PAGE_FINDINGS_PER_CODE:
+            listed.append(f)
+    return listed, Counter({c: n - PAGE_FINDINGS_PER_CODE for c, n in seen.items() if n > PAGE_FINDINGS_PER_CODE})
+
+
 def _findings_html(result) -> str:
     findings = result.findings
     s = result.summary()
@@ -518,11 +533,15 @@ def _findings_html(result) -> str:
     rows = [[_e(c), _e(n), f'<span class="severity-{_e(v)}">{_e(v)}</span>', str(k)] for (c, n, v), k in sorted(per_check.items())]
     checks = _table(["code", "check", "severity", "findings"], rows, ' class="counts"') if rows else ""
     if findings:
+        listed, left_out = listed_findings(findings)
         rows = [[f'<span class="severity-{_e(f.severity.value)}">{_e(f.severity.value)}</span>',
                  f'<span class="id">{_e(f.file)}{":" + str(f.line) if f.line is not None else ""}</span>',
                  f'<span class="id">{_e(f.code)}</span> {_e(f.check)}', f'<span class="id">{_e(f.claim_id)}</span>',
-                 _e(f.column), _e(f.message)] for f in findings]
+                 _e(f.column), _e(f.message)] for f in listed]
         table = _table(["severity", "location", "check", "claim", "column", "message"], rows, ' id="findings"')
+        if left_out:
+            more = ", ".join(f"{n} of {_e(c)}" for c, n in sorted(left_out.items()))
+            table += f"\n<p>Not listed here: {more} (the counts above include them; `ledger validate --format json` lists all).</p>"
     else:
         table = "<p>No findings: every check passes.</p>"
     return f"{sev}\n{checks}\n{table}"

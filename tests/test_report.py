@@ -243,3 +243,14 @@ def test_notebook_pair_is_in_sync_and_stripped(source: Path):
     for cell in stored.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, f"{source.name}: outputs not stripped"
+
+
+def test_the_page_lists_a_bounded_number_of_findings_per_code():
+    from ledger.findings import Finding, Severity
+    from ledger.html_report import PAGE_FINDINGS_PER_CODE, listed_findings
+
+    many = [Finding("L204", "number-uncovered", Severity.WARNING, "papers.csv", i, "abstract", "", "m") for i in range(2, 5000)]
+    few = [Finding("L201", "quote-not-in-source", Severity.ERROR, "claims.csv", 2, "quote", "c", "m")]
+    listed, left_out = listed_findings(few + many)
+    assert len(listed) == 1 + PAGE_FINDINGS_PER_CODE and left_out == {"L204": len(many) - PAGE_FINDINGS_PER_CODE}
+    assert listed_findings(few) == (few, {})
