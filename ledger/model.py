@@ -14,25 +14,46 @@ from .numbers import CANONICAL_VALUE_PATTERN
 from .units import UNITS
 from .reader import Table
 
-_CANONICAL = CANONICAL_VALUE_PATTERN.removeprefix("^").removesuffix("$")
-_VALUE = r"^(?P<sign>-?)(?P<int>\d+)(?:\.(?P<frac>\d+))?(?:e(?P<exp>\d+))?$"
 
 
 def value_intervals(values: pd.Series) -> pd.DataFrame:
-    """Canonical value strings -> number and rounding interval, vectorised.
+    """Canonical value strings -> number and rounding interval, vectorised (pyarrow).
 
     A value whose last printed digit sits at 10^q stands for [v - 0.5*10^q, v + 0.5*10^q]:
     `52.30` is [52.295, 52.305], `52.6e3` is [52550, 52650]. Malformed values give NaN.
     """
-    values = values.astype("str")
-    parts = values.str.extract(_VALUE)
-    ok = parts["int"].notna() & values.str.fullmatch(_CANONICAL).fillna(False)  # exactly what the schema accepts
-    frac_len = parts["frac"].fillna("").str.len()
-    exp = pd.to_numeric(parts["exp"], errors="coerce").fillna(0)
-    q = (exp - frac_len).where(ok)
-    num = pd.to_numeric(values.where(ok), errors="coerce").astype("float64")
-    half = 0.5 * np.power(10.0, q.astype("float64"))
-    return pd.DataFrame({"num": num, "q": q.astype("float64"), "lo": num - half, "hi": num + half}, index=values.index)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values, pa.string())
+    ok = pc.fill_null(pc.match_substring_regex(arr, CANONICAL_VALUE_PATTERN), False)  # exactly what the schema accepts
+    good = pc.if_else(ok, arr, pa.scalar("0", pa.string()))
+    parts = pc.extract_regex(good, r"^-?[0-9]+(?:\.(?P<frac>[0-9]+))?(?:e(?P<exp>[0-9]+))?$")
+    exp = pc.cast(pc.if_else(pc.equal(pc.struct_field(parts, "exp"), ""), "0", pc.struct_field(parts, "exp")), pa.int64())
+    q = pc.subtract(exp, pc.utf8_length(pc.struct_field(parts, "frac"))).to_numpy().astype("float64")
+    num = pc.cast(good, pa.float64()).to_numpy()
+    bad = ~ok.to_numpy(zero_copy_only=False)
+    num, q = np.where(bad, np.nan, num), np.where(bad, np.nan, q)
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e999 is inf (L301 says it is too large), its interval NaN
+        half = 0.5 * np.power(10.0, q)
+        return pd.DataFrame({"num": num, "q": q, "lo": num - half, "hi": num + half}, index=values.index)
+
+
+class RowsById:
+    """A read-only claim_id -> row mapping on a hash index built in C: the relation and benchmark checks
+    look up a few ids, and a dict of a million ids would cost more than they do."""
+
+    def __init__(self, ids: pd.Series):
+        self._index = pd.Index(ids)
+
+    def __contains__(self, claim_id) -> bool:
+        return claim_id in self._index
+
+    def __getitem__(self, claim_id) -> int:
+        loc = self._index.get_loc(claim_id)
+        if isinstance(loc, (int, np.integer)):
+            return int(loc)
+        return int(np.flatnonzero(loc)[-1]) if isinstance(loc, np.ndarray) else int(loc.stop - 1)
 
 
 ABOUT_SLACK = 0.05  # "about 50%" is read as 50% +/- 5% of the value, on top of its rounding
@@ -71,7 +92,11 @@ class Ledger:
 
     def column(self, table: str, name: str) -> list[str]:
         """A column as a Python list, made once: iterating an Arrow-backed Series cell by cell is slow."""
-        return self.memo(f"column:{table}.{name}", lambda: self.tables[table].frame[name].tolist())
+        import pyarrow as pa
+
+        # through pyarrow: a pandas Arrow-backed Series' own tolist() iterates cell by cell in Python
+        return self.memo(f"column:{table}.{name}",
+                         lambda: pa.array(self.tables[table].frame[name], pa.string()).to_numpy(zero_copy_only=False).tolist())
 
     @property
     def claims(self) -> pd.DataFrame:
@@ -99,8 +124,9 @@ class Ledger:
         return Interval(float(lo[row]), float(hi[row]))
 
     @cached_property
-    def rows_by_id(self) -> dict[str, int]:
-        return {cid: i for i, cid in enumerate(self.claims["claim_id"])}
+    def rows_by_id(self) -> "RowsById":
+        """claim_id -> row (the last row, if an id repeats: L105 reports it)."""
+        return RowsById(self.claims["claim_id"])
 
     @cached_property
     def abstracts(self) -> dict[str, str]:

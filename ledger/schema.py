@@ -131,13 +131,21 @@ def _with(failure: tuple[Rule, str, str], table, row, column, claim_ids, found):
 
 def duplicate_findings(table: "Table", column: str) -> list[Finding]:
     """Later rows that repeat a non-empty key; the first occurrence is the original."""
-    claim_ids = table.frame["claim_id"].to_numpy() if table.spec.key == "claim_id" else None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    col = pa.array(table.frame[column], pa.string())
+    if pc.count_distinct(col).as_py() == len(col):
+        return []  # the common case, without building a hash table of the whole column in Python
     s = table.frame[column]
-    dup = (s.duplicated(keep="first") & s.ne("")).to_numpy(dtype=bool)
+    repeated = s.duplicated(keep="first").to_numpy(dtype=bool)
+    dup = repeated & s.ne("").to_numpy(dtype=bool)
     if not dup.any():
         return []
-    first = dict(zip(s[~s.duplicated(keep="first")], np.flatnonzero(~s.duplicated(keep="first").to_numpy())))
+    claim_ids = table.frame["claim_id"].to_numpy() if table.spec.key == "claim_id" else None
     values = s.to_numpy()
+    wanted = set(values[dup].tolist())
+    first = {v: r for r, v in enumerate(values.tolist()) if v in wanted and not repeated[r]}
     return [_finding(DUPLICATE_KEY, table, int(r), column, claim_ids,
                      f"{column} {values[r]!r} is already used on line {table.lines[first[values[r]]]}", "unique", str(values[r]))
             for r in np.flatnonzero(dup)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .numbers import canonical
-from .text import normalise
+from .text import normalise, normalise_many
 
 # A number's edges: what may stand before a number without joining it (see the look-behinds of
 # numbers._NUMBER: a word character, a point, a closing bracket, % or a minus change how it reads) and
@@ -147,7 +147,7 @@ class Sources:
 
     def __init__(self, paper_ids: list[str], abstracts: list[str]):
         self.paper_ids = paper_ids
-        self.texts = [normalise(a) for a in abstracts]
+        self.texts = normalise_many(abstracts)
         self.rows_of: dict[str, list[int]] = {}
         for row, pid in enumerate(paper_ids):
             self.rows_of.setdefault(pid, []).append(row)
@@ -159,7 +159,7 @@ class Sources:
         """(normalised quotes, locate() of them), once per pair of column lists (coverage and provenance share it)."""
         key = (id(paper_ids), id(quotes))
         if key not in self._quotes:
-            norm = [normalise(q) for q in quotes]
+            norm = normalise_many(quotes)
             self._quotes[key] = (paper_ids, quotes, norm, self.locate(paper_ids, norm))
         return self._quotes[key][2:]
 
@@ -252,7 +252,7 @@ def account(sources: Sources, claims: dict[str, list[str]], skips: dict[str, lis
     used = np.zeros(len(skips["paper_id"]), bool)
     numbers = [n.strip() for n in skips["number"]]
     values = [canonical(n) if n else None for n in numbers]
-    contexts = [normalise(c) if values[i] is not None else "" for i, c in enumerate(skips["context"])]
+    contexts = [c if values[i] is not None else "" for i, c in enumerate(normalise_many(skips["context"]))]
     si, rows, a, b = sources.locate(skips["paper_id"], contexts)
     if len(si):
         lens = np.array([len(numbers[i]) for i in si], np.int64)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 _DROP = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _FOLD = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -47,3 +49,18 @@ def normalise(text: str) -> str:
         return text  # the common case: NFKC and the folds change nothing in plain ASCII
     text = unicodedata.normalize("NFKC", text).translate(_DROP).translate(_FOLD)
     return _SPACE.sub(" ", text).strip()
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """normalise() of each text; the texts it would leave alone (plain ASCII, single spaces, no edge
+    white space) are found column-wise and returned as they are."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(texts, pa.string())
+    plain = pc.and_(pc.string_is_ascii(arr), pc.invert(pc.match_substring_regex(
+        arr, "[\t\n\x0b\x0c\r]|  |^[\x1c-\x1f ]|[\x1c-\x1f ]$")))
+    out = list(texts)
+    for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
+        out[i] = normalise(texts[i])
+    return out

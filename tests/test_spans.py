@@ -97,3 +97,11 @@ def test_columnar_locate_equals_the_python_search(abstracts, data):
     finally:
         spans.COLUMNAR_FROM = saved
     assert all((x == y).all() for x, y in zip(python, columnar))
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab 1.\t\n\r\x1c\x1f\u00a0\u2009\ufb01\u00ad\u2212-\"'")), max_size=12), max_size=8))
+def test_normalise_many_is_normalise_of_each(texts):
+    from ledger.text import normalise_many
+
+    assert normalise_many(texts) == [normalise(t) for t in texts]

@@ -85,7 +85,8 @@ def _names(ledger) -> list[tuple[int, str, str, str | None]]:
         out = []
         for column in ("subject", "baseline"):
             names = np.asarray(ledger.column("claims", column), dtype=object)
-            rows = np.flatnonzero([n != "" and n not in canonical for n in names])
+            col = ledger.claims[column]
+            rows = np.flatnonzero((col.ne("") & ~col.isin(list(canonical))).to_numpy(dtype=bool))
             known = {n: spelling.get(n) or spelling.get(_fold(n)) for n in set(names[rows].tolist())}
             out += [(int(r), column, names[r], known[names[r]]) for r in rows]
         return sorted(out, key=lambda t: (t[1] != "subject", t[0]))

@@ -25,9 +25,9 @@ _ALLOWED_PAIRS = {f"{unit}|{marker}" for unit, markers in MARKERS_ALLOWED.items(
 def _anchored(ledger) -> np.ndarray:
     """Rows of the claims whose paper is known and whose quote is not empty.
     Claims of unknown papers and empty quotes are the schema's findings."""
-    known = set(ledger.column("papers", "paper_id"))
-    return np.array([i for i, (p, q) in enumerate(zip(ledger.column("claims", "paper_id"), ledger.column("claims", "quote")))
-                     if q and p in known], np.int64)
+    c = ledger.claims
+    return ledger.memo("anchored", lambda: np.flatnonzero(
+        (c["quote"].ne("") & c["paper_id"].isin(ledger.column("papers", "paper_id"))).to_numpy(dtype=bool)))
 
 
 def _matches(ledger):

@@ -14,8 +14,10 @@ from ..units import UNITS
 def unit_not_allowed_for_metric(ledger) -> Iterator[Hit]:
     """The unit is one the metric allows in vocab/metrics.csv (accuracy can be percent or pp, not tokens)."""
     claims, metrics = ledger.claims, ledger.metrics
-    allowed = claims["metric"].map(lambda m: metrics[m]["units"] if m in metrics else None)
-    # an unknown unit is the schema's finding (not-in-vocabulary), not this one
-    for row in np.flatnonzero([a is not None and u in UNITS and u not in a for a, u in zip(allowed, claims["unit"])]):
-        yield Hit(int(row), "unit", f"metric {claims['metric'].iat[row]} does not allow unit {claims['unit'].iat[row]}",
-                  " ".join(sorted(allowed.iat[row])), claims["unit"].iat[row])
+    pairs = [f"{m}|{u}" for m, spec in metrics.items() for u in spec["units"]]
+    # an unknown metric or unit is the schema's finding (not-in-vocabulary), not this one
+    bad = (claims["metric"].isin(list(metrics)) & claims["unit"].isin(list(UNITS))
+           & ~(claims["metric"] + "|" + claims["unit"]).isin(pairs)).to_numpy(dtype=bool)
+    for row in np.flatnonzero(bad):
+        metric, unit = claims["metric"].iat[row], claims["unit"].iat[row]
+        yield Hit(int(row), "unit", f"metric {metric} does not allow unit {unit}", " ".join(sorted(metrics[metric]["units"])), unit)
