@@ -12,6 +12,7 @@ csv module in strict mode record by record; `tests/test_reader_differential.py` 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import difflib
 import os
@@ -127,7 +128,13 @@ def _summaries(file: str, ragged: int, blank: int) -> list[Finding]:
             for r, n in ((FIELD_COUNT, ragged), (BLANK_ROW, blank)) if n > _MAX_REPEATS]
 
 
-def parse(text: str, spec: TableSpec | None = None, file: str = "") -> tuple[list[str], list[list[str]], list[int], list[Finding]]:
+def parse(*args, **kwargs):
+    """_parse under the ledger's own csv field limit."""
+    with _csv_field_limit():
+        return _parse(*args, **kwargs)
+
+
+def _parse(text: str, spec: TableSpec | None = None, file: str = "") -> tuple[list[str], list[list[str]], list[int], list[Finding]]:
     """Text to header, records and their start lines, record by record with Python's csv module in strict
     mode. Stops at the first unparseable record.
 
@@ -230,8 +237,19 @@ def check_header(header: list[str], spec: TableSpec, file: str) -> list[Finding]
     return findings
 
 
-# Python's csv module refuses cells over its field limit (L005); the fast path must refuse what it refuses.
-_FIELD_LIMIT = csv.field_size_limit()
+# The largest cell a ledger may hold (the csv module's default limit, 128 KiB): a larger one is L005 on both
+# paths. Set for each parse, not read from the process: another library (frictionless does) may raise the
+# process-wide limit, and what the ledger accepts must not depend on what else was imported.
+_FIELD_LIMIT = 131072
+
+
+@contextlib.contextmanager
+def _csv_field_limit():
+    old = csv.field_size_limit(_FIELD_LIMIT)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
 _QUOTE, _COMMA, _LF = ord('"'), ord(","), ord("\n")
 _WIDE = 4096  # columns; a wider header goes to the careful path, which never builds a frame that wide
 
@@ -256,7 +274,8 @@ def _separator(codes):
 
 
 def _parse_record(text: str) -> list[str]:
-    return next(csv.reader(_split_lines(text, "\n"), strict=True), [])
+    with _csv_field_limit():
+        return next(csv.reader(_split_lines(text, "\n"), strict=True), [])
 
 
 def parse_fast(text: str, file: str = "", data: bytes | None = None):
