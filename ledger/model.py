@@ -39,23 +39,6 @@ def value_intervals(values: pd.Series) -> pd.DataFrame:
         return pd.DataFrame({"num": num, "q": q, "lo": num - half, "hi": num + half}, index=values.index)
 
 
-class RowsById:
-    """A read-only claim_id -> row mapping on a hash index built in C: the relation and benchmark checks
-    look up a few ids, and a dict of a million ids would cost more than they do."""
-
-    def __init__(self, ids: pd.Series):
-        self._index = pd.Index(ids)
-
-    def __contains__(self, claim_id) -> bool:
-        return claim_id in self._index
-
-    def __getitem__(self, claim_id) -> int:
-        loc = self._index.get_loc(claim_id)
-        if isinstance(loc, (int, np.integer)):
-            return int(loc)
-        return int(np.flatnonzero(loc)[-1]) if isinstance(loc, np.ndarray) else int(loc.stop - 1)
-
-
 ABOUT_SLACK = 0.05  # "about 50%" is read as 50% +/- 5% of the value, on top of its rounding
 
 
@@ -124,9 +107,10 @@ class Ledger:
         return Interval(float(lo[row]), float(hi[row]))
 
     @cached_property
-    def rows_by_id(self) -> "RowsById":
-        """claim_id -> row (the last row, if an id repeats: L105 reports it)."""
-        return RowsById(self.claims["claim_id"])
+    def rows_by_id(self) -> dict[str, int]:
+        """claim_id -> row (the last row, if an id repeats: L105 reports it). Built in C from the column list."""
+        ids = self.column("claims", "claim_id")
+        return dict(zip(ids, range(len(ids))))
 
     @cached_property
     def abstracts(self) -> dict[str, str]:
