@@ -1074,12 +1074,17 @@ def main(argv=None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `ledger` from this checkout if not installed
+def run_script(main) -> None:
+    """Run a benchmark script's main(): a refusal with a reason (e.g. too few claims to plant) is one line, exit 2."""
     try:
         sys.exit(main())
     except SystemExit as e:
-        if isinstance(e.code, str):  # a refusal with a reason (e.g. too few claims to plant): one line, exit 2
+        if isinstance(e.code, str):
             print(f"{Path(sys.argv[0]).name}: {e.code}", file=sys.stderr)
             sys.exit(2)
         raise
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `ledger` from this checkout if not installed
+    run_script(main)

@@ -635,10 +635,4 @@ def render(rows, recalls, bundled, imports, info, args, diff_ok, raw) -> str:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except SystemExit as e:
-        if isinstance(e.code, str):  # a refusal with a reason (e.g. too few claims to plant): one line, exit 2
-            print(f"{Path(sys.argv[0]).name}: {e.code}", file=sys.stderr)
-            sys.exit(2)
-        raise
+    generate.run_script(main)
