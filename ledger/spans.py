@@ -188,8 +188,14 @@ class Sources:
         first = frame.select(pl.col("t").str.find(pl.col("s"), literal=True).alias("f"))["f"]
         ascii_text = texts.gather(rows).str.len_bytes() == texts.gather(rows).str.len_chars()
         found = first.is_not_null()
+        # Another occurrence after the first: a later one that does not overlap it is counted by count_matches;
+        # one that overlaps starts within the span, so it lies in a window of twice the span's length (a
+        # short slice: slicing to the end of every abstract would copy the abstracts once per quote).
+        n = pl.col("s").str.len_chars()
         again = frame.with_columns(f=first).select(
-            pl.when(pl.col("f").is_not_null()).then(pl.col("t").str.slice(pl.col("f") + 1).str.contains(pl.col("s"), literal=True))
+            pl.when(pl.col("f").is_not_null())
+            .then((pl.col("t").str.count_matches(pl.col("s"), literal=True) > 1)
+                  | pl.col("t").str.slice(pl.col("f") + 1, 2 * n - 1).str.contains(pl.col("s"), literal=True))
             .otherwise(False))[:, 0]
         simple = (found & ascii_text & ~again).to_numpy()
         slow = (found & ~(ascii_text & ~again)).to_numpy()
