@@ -254,21 +254,24 @@ def account(sources: Sources, claims: dict[str, list[str]], skips: dict[str, lis
         hit = (m.end[mi] <= b[q]) & (sources.magnitude[mi] == keys[ci[q]])
         covering = (mi[hit], ci[q[hit]])
 
-    pairs: list[tuple[int, int]] = []
     used = np.zeros(len(skips["paper_id"]), bool)
-    numbers = [n.strip() for n in skips["number"]]
-    values = [canonical(n) if n else None for n in numbers]
+    numbers = np.array([n.strip() for n in skips["number"]], dtype=object)
+    values = np.array([canonical(n) if n else None for n in numbers], dtype=object)
     contexts = [c if values[i] is not None else "" for i, c in enumerate(normalise_many(skips["context"]))]
     si, rows, a, b = sources.locate(skips["paper_id"], contexts)
+    skipping = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     if len(si):
-        lens = np.array([len(numbers[i]) for i in si], np.int64)
+        lens = np.fromiter((len(n) for n in numbers[si]), np.int64, len(si))
         q, mi = m.ranges(rows, a, b - lens)
-        for qq, mm in zip(q.tolist(), mi.tolist()):
-            s = si[qq]
-            if m.value[mm] == values[s] and sources.texts[rows[qq]].startswith(numbers[s], int(m.start[mm])):
-                pairs.append((mm, s))
-                used[s] = True
-    skipping = tuple(np.array([p[k] for p in pairs], np.int64) for k in (0, 1))
+        s_of = si[q]
+        same = m.value[mi] == values[s_of]  # the skip's number has the mention's value...
+        # ...and is printed at the mention's start: within the printed token, or (longer) in the text itself
+        printed_ok = [p.startswith(n) if len(n) <= len(p) else sources.texts[r].startswith(n, st)
+                      for p, n, r, st in zip(m.printed[mi[same]], numbers[s_of[same]], rows[q[same]].tolist(),
+                                              m.start[mi[same]].tolist())]
+        hit = np.flatnonzero(same)[np.asarray(printed_ok, bool)] if len(printed_ok) else np.zeros(0, np.int64)
+        skipping = (mi[hit], s_of[hit])
+        used[s_of[hit]] = True
     return Accounting(sources, covering, skipping, np.flatnonzero(~used))
 
 
