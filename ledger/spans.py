@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .numbers import canonical
-from .text import normalise, normalise_many
+from .text import normalise_many
 
 # A number's edges: what may stand before a number without joining it (see the look-behinds of
 # numbers._NUMBER: a word character, a point, a closing bracket, % or a minus change how it reads) and
