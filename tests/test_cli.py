@@ -141,12 +141,13 @@ def test_every_command_and_option_has_help(path, cmd):
 
 
 def test_validate_keeps_heavy_imports_out_of_its_path(ledger_dir):
-    """`ledger validate` runs in pre-commit hooks: charts, notebooks and Dask must not load on its path."""
+    """`ledger validate` runs in pre-commit hooks: charts, notebooks and Dask must not load on its path, nor
+    pandera (the library's load() uses it), frictionless, or polars for a ledger this small."""
     import subprocess
     import sys
 
     code = ("import sys; from click.testing import CliRunner; from ledger.cli import main; "
             "CliRunner().invoke(main, ['validate']); "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'altair', 'dask', 'distributed', 'nbformat', 'vl_convert', 'playwright'}))")
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'altair', 'dask', 'distributed', 'nbformat', 'vl_convert', 'playwright', 'pandera', 'frictionless', 'polars'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ledger_dir)
     assert out.stdout.strip() == "[]"
