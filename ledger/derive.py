@@ -19,25 +19,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .intervals import div as _div, mul as _mul
 from .units import UNITS
 
 KEY = ["metric", "context"]
 COLUMNS = ["kind", "target", "baseline", "metric", "context", "unit", "lo", "hi", "source", "via", "how", "source_group", "via_group"]
-
-
-def _div(alo, ahi, blo, bhi):
-    """[a] / [b] for arrays of intervals; a divisor interval that holds 0 gives (-inf, inf)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q = np.stack([alo / blo, alo / bhi, ahi / blo, ahi / bhi])
-        lo, hi = np.nanmin(q, axis=0), np.nanmax(q, axis=0)
-    spans_zero = (blo <= 0) & (bhi >= 0)
-    return np.where(spans_zero, -np.inf, lo), np.where(spans_zero, np.inf, hi)
-
-
-def _mul(alo, ahi, blo, bhi):
-    with np.errstate(invalid="ignore"):
-        p = np.nan_to_num(np.stack([alo * blo, alo * bhi, ahi * blo, ahi * bhi]), nan=0.0, posinf=np.inf, neginf=-np.inf)
-    return p.min(axis=0), p.max(axis=0)
 
 
 SAME = ["subject", "baseline", "metric", "context", "unit", "value", "qualifier"]  # what makes two claims say one thing

@@ -45,6 +45,7 @@ class Interval:
     def __neg__(self) -> "Interval":
         return Interval(-self.hi, -self.lo)
 
+    # The scalar forms of mul and div below (a relation evaluates a handful of them; numpy would cost more).
     def __mul__(self, o: "Interval") -> "Interval":
         products = [a * b for a in (self.lo, self.hi) for b in (o.lo, o.hi)]
         products = [0.0 if math.isnan(p) else p for p in products]  # 0 * inf: the bound is 0
@@ -57,6 +58,23 @@ class Interval:
 
     def __str__(self) -> str:
         return f"[{_fmt(self.lo)}, {_fmt(self.hi)}]"
+
+
+def mul(alo, ahi, blo, bhi):
+    """[a] * [b] for arrays of intervals; 0 * inf is 0 at a bound, as in Interval.__mul__."""
+    with np.errstate(invalid="ignore"):
+        p = np.nan_to_num(np.stack([alo * blo, alo * bhi, ahi * blo, ahi * bhi]), nan=0.0, posinf=np.inf, neginf=-np.inf)
+    return p.min(axis=0), p.max(axis=0)
+
+
+def div(alo, ahi, blo, bhi):
+    """[a] / [b] for arrays of intervals. A divisor that holds 0 gives (-inf, inf): an implied value
+    that bounds nothing. (Interval.__truediv__ raises instead: a relation that divides by it is invalid.)"""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.stack([alo / blo, alo / bhi, ahi / blo, ahi / bhi])
+        lo, hi = np.nanmin(q, axis=0), np.nanmax(q, axis=0)
+    spans_zero = (blo <= 0) & (bhi >= 0)
+    return np.where(spans_zero, -np.inf, lo), np.where(spans_zero, np.inf, hi)
 
 
 def slack(*bounds):

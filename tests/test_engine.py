@@ -137,3 +137,18 @@ def test_whole_counts_are_exact_so_relations_on_them_are_sharp(ledger_dir):
     iv = result.ledger.interval(result.ledger.rows_by_id["slownet-heads"])
     assert (iv.lo, iv.hi) == (7.0, 7.0)
     assert result.ledger.interval(result.ledger.rows_by_id["fastnet-examples"]).width == 100  # 52.6e3 stays rounded
+
+
+def test_array_and_scalar_interval_arithmetic_agree():
+    import numpy as np
+
+    from ledger.intervals import Interval, div, mul
+
+    cases = [(1.0, 2.0, 3.0, 4.0), (-2.0, 1.0, 0.5, 3.0), (0.0, np.inf, 2.0, 5.0), (-3.0, -1.0, -4.0, -2.0)]
+    for alo, ahi, blo, bhi in cases:
+        a, b = Interval(alo, ahi), Interval(blo, bhi)
+        assert mul(*map(np.array, ([alo], [ahi], [blo], [bhi]))) == ((a * b).lo, (a * b).hi)
+        assert div(*map(np.array, ([alo], [ahi], [blo], [bhi]))) == pytest.approx(((a / b).lo, (a / b).hi))
+    assert div(np.array([1.0]), np.array([2.0]), np.array([-1.0]), np.array([1.0])) == (-np.inf, np.inf)
+    with pytest.raises(ZeroDivisionError):
+        Interval(1, 2) / Interval(-1, 1)
