@@ -169,6 +169,11 @@ def improvement_factors(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def comparable(ledger) -> pd.DataFrame:
+    """comparable_frame(ledger), computed once per ledger (the report's charts and tables all use it); a copy."""
+    return ledger.memo("comparable", lambda: comparable_frame(ledger)).copy()
+
+
+def comparable_frame(ledger) -> pd.DataFrame:
     """One row per claim: the claim's columns, then paper (title), year, direction, unit_family, num, lo, hi
     (the stated bounds, see stated_bounds), ambiguous, pp (points differences as printed, subject minus
     baseline), the improvement factor columns (see improvement_factors), size_value and size_label."""

@@ -326,7 +326,8 @@ def scale_chart(t: pd.DataFrame):
 def health_frames(result) -> dict[str, pd.DataFrame]:
     """claims (one row per claim), findings (one row per finding, with its claim) and coverage (one row per
     number of an abstract: claimed, skipped or missing), for the health chart and the report."""
-    from .coverage import number_uses
+    from .coverage import uses_of
+    from .validators.coverage import accounting
 
     led = result.ledger
     claims = claim_marks(comparable(led))
@@ -339,7 +340,8 @@ def health_frames(result) -> dict[str, pd.DataFrame]:
     for col in ("paper", "qualifier", "quote"):
         f[col] = f["claim_id"].map(by_id[col]).fillna("").astype("str") if len(by_id) else ""
     papers = led["papers"].set_index("paper_id")
-    uses = number_uses(led["papers"].to_dict("records"), led.claims.to_dict("records"), led["skips"].to_dict("records"))
+    # the accounting validate already made (L204/L205), not a second one
+    uses = uses_of(accounting(led), led.column("claims", "claim_id"), led.column("skips", "reason"))
     rows = []
     for u in uses:
         abstract = papers["abstract"].get(u.paper_id, "")
