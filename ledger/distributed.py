@@ -300,8 +300,8 @@ def merge_capped(records: list[tuple[Finding, str, str]], manifest: dict) -> lis
         keep += [(f, table, code) for f in listed[:cap]]
         if total > cap:
             r, hit = RULES[code], _summary_hit(table, column, cap, total)
-            keep.append((Finding(r.code, r.name, r.severity, manifest["tables"][table]["file"], None, hit.column, "",
-                                 hit.message, hit.expected, hit.found), table, code))
+            keep.append((r.finding(manifest["tables"][table]["file"], None, hit.column, hit.message, hit.expected, hit.found),
+                         table, code))
     return keep
 
 

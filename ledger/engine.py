@@ -55,9 +55,8 @@ def load(layout: Layout, progress=_quiet) -> tuple[Ledger, list[Finding]]:
             ledger.incomplete.add(spec.name)
         findings += found
     if not ledger.tables["metrics"].present:
-        r = NO_VOCABULARY
-        findings.append(Finding(r.code, r.name, r.severity, layout.display("metrics"), None, "", "",
-                                "no metric vocabulary: metrics and units are not checked", "vocab/metrics.csv", ""))
+        findings.append(NO_VOCABULARY.finding(layout.display("metrics"), None, "",
+                                              "no metric vocabulary: metrics and units are not checked", "vocab/metrics.csv"))
     return ledger, findings
 
 
@@ -71,7 +70,7 @@ def to_finding(r: Rule, hit: Hit, ledger: Ledger) -> Finding:
     claim_id = ""
     if hit.row is not None and "claim_id" in table.frame.columns:
         claim_id = str(table.frame["claim_id"].iat[hit.row])
-    return Finding(r.code, r.name, r.severity, table.file, line, hit.column, claim_id, hit.message, hit.expected, hit.found)
+    return r.finding(table.file, line, hit.column, hit.message, hit.expected, hit.found, claim_id)
 
 
 def run_rules(rules: list[Rule], ledger: Ledger, progress=_quiet) -> list[tuple[Finding, str, str]]:

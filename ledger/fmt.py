@@ -107,8 +107,7 @@ def format_table(path: Path, spec: TableSpec, *, check: bool = False) -> FormatR
     """
     path = Path(path)
     if not path.exists():  # a FIFO, a device or a folder exists: the reader refuses it with its own L001
-        missing = Finding(FILE_MISSING.code, FILE_MISSING.name, FILE_MISSING.severity, str(path), None, "", "",
-                          f"{spec.name} file not found")
+        missing = FILE_MISSING.finding(str(path), None, "", f"{spec.name} file not found")
         return FormatResult(path, changed=False, findings=(missing,))
     try:
         table, findings = read_table(path, spec, str(path))

@@ -75,7 +75,7 @@ class Table:
 
 
 def _finding(r, file, line, message, column="", expected="", found="") -> Finding:
-    return Finding(r.code, r.name, r.severity, file, line, column, "", message, expected, found)
+    return r.finding(file, line, column, message, expected, found)
 
 
 def _line_of(data: bytes | str, offset: int) -> int:

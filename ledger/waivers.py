@@ -23,8 +23,8 @@ def apply_waivers(findings: list[Finding], ledger: Ledger) -> tuple[list[Finding
     for row, (code, claim_id) in enumerate(zip(table.frame["code"], table.frame["claim_id"])):
         r = RULES.get(code)
         if r is None or r.stage in UNWAIVABLE_STAGES or r.code.startswith("L6"):
-            out.append(Finding(UNKNOWN_CODE.code, UNKNOWN_CODE.name, UNKNOWN_CODE.severity, table.file, table.lines[row],
-                               "code", claim_id, f"{code!r} cannot be waived", "a check code from docs/checks.md", code))
+            out.append(UNKNOWN_CODE.finding(table.file, table.lines[row], "code", f"{code!r} cannot be waived",
+                                            "a check code from docs/checks.md", code, claim_id))
             continue
         waivers[(code, claim_id)] = row
     used: set[tuple[str, str]] = set()
@@ -38,6 +38,6 @@ def apply_waivers(findings: list[Finding], ledger: Ledger) -> tuple[list[Finding
             out.append(f)
     for key, row in waivers.items():
         if key not in used and "claims" not in ledger.incomplete:  # a claim that did not load cannot be matched
-            out.append(Finding(UNMATCHED.code, UNMATCHED.name, UNMATCHED.severity, table.file, table.lines[row], "code",
-                               key[1], f"waiver for {key[0]} on {key[1]!r} matches no finding", "", key[0]))
+            out.append(UNMATCHED.finding(table.file, table.lines[row], "code", f"waiver for {key[0]} on {key[1]!r} matches no finding",
+                                         "", key[0], key[1]))
     return out, waived
