@@ -55,7 +55,7 @@ import json, sys, time
 t0 = time.perf_counter()
 from ledger import engine
 from ledger.layout import Layout
-from ledger.registry import checks
+from ledger.catalogue import checks
 from ledger.waivers import apply_waivers
 from ledger.findings import sort_findings
 from ledger.report import render_json
@@ -140,7 +140,7 @@ def main(argv=None) -> int:
 
     print("\nchecks (registered functions, cumulative):")
     sys.path.insert(0, str(HERE.parent))
-    from ledger.registry import checks
+    from ledger.catalogue import checks
 
     rows = []
     for r in checks():

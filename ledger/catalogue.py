@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 from .layout import SPEC, SPECS
-from .registry import RETIRED, catalogue
+from .registry import RETIRED, RULES, Rule
+
+def checks() -> list[Rule]:
+    """Every registered check, in code order (importing the validators registers them)."""
+    from . import validators  # noqa: F401  (import registers the checks)
+
+    return [r for code, r in sorted(RULES.items()) if r.func is not None]
+
+
+def catalogue() -> list[Rule]:
+    """Every rule of every stage, in code order."""
+    from . import rules, validators  # noqa: F401  (importing declares the rules)
+
+    return [RULES[c] for c in sorted(RULES)]
+
 
 STAGES = {"load": "File and CSV structure", "schema": "Schema (pandera)", "check": "Consistency checks", "waiver": "Waivers"}
 

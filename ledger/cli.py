@@ -90,7 +90,7 @@ def validate(claims, papers, fmt, strict, dask_dir, scheduler, workers):
 def checks_cmd(markdown):
     """List every finding code with its rule."""
     from .catalogue import render_catalogue
-    from .registry import catalogue
+    from .catalogue import catalogue
 
     if markdown:
         click.echo(render_catalogue(), nl=False)

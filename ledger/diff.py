@@ -325,7 +325,7 @@ def _split_rules() -> tuple[list[Rule], list[Rule]]:
     """(per paper, whole ledger): the "paper"-scope checks that can run on some papers alone, and the rest. The
     hygiene checks are paper-scope but list at most MAX_REPEATS cells per column over the whole ledger (then
     count the rest), so which cells they list depends on every paper: they run on the whole ledger here."""
-    from .registry import checks
+    from .catalogue import checks
 
     capped = "ledger.validators.hygiene"
     per_paper = [r for r in checks() if r.scope == "paper" and r.func.__module__ != capped]

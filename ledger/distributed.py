@@ -48,7 +48,8 @@ from .findings import Finding, Severity, sort_findings
 from .layout import SPECS, Layout
 from .model import Ledger
 from .reader import Table
-from .registry import RULES, Rule, checks
+from .catalogue import checks
+from .registry import RULES, Rule
 from .schema import DUPLICATE_KEY, UNIQUE_KEYS, duplicate_findings, validate_table
 from .waivers import apply_waivers
 

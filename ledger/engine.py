@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 
 from .findings import Finding, Severity, count_by_severity, sort_findings
 from .layout import SPECS, Layout
-from .reader import UnreadableFile, read_table
+from .catalogue import checks
 from .model import Ledger
-from .registry import Hit, Rule, checks, rule
+from .reader import UnreadableFile, read_table
+from .registry import Hit, Rule
 from .schema import schema_findings as table_schema_findings
+from .rules import CHECK_ERROR, NO_VOCABULARY
 
-NO_VOCABULARY = rule("L014", "vocabulary-missing", "warning", "The ledger has no vocab/metrics.csv, so metrics and their units are not checked.", "load")
-CHECK_ERROR = rule("L000", "check-error", "error", "A check could not run on this ledger (a bug or a bad side table); the message says why.", "check")
 
 
 # Load findings after which a table lacks all its rows, every row after some line, or a column: checks that

@@ -26,21 +26,10 @@ import pandas as pd
 
 from .findings import Finding
 from .layout import TableSpec
-from .registry import rule
+from .rules import (  # noqa: F401  (part of this module's interface)
+    BLANK_ROW, BOM, CONFLICT_MARKER, CSV_SYNTAX, EMPTY_FILE, ENCODING, FIELD_COUNT, FILE_MISSING, HEADER_DUPLICATE,
+    HEADER_MISSING, HEADER_UNKNOWN, LINE_ENDINGS, NUL)
 
-FILE_MISSING = rule("L001", "file-missing", "error", "A required ledger file does not exist or cannot be opened.", "load")
-ENCODING = rule("L002", "encoding-invalid", "error", "The file is not valid UTF-8 (UTF-16 and other encodings included).", "load")
-BOM = rule("L003", "utf8-bom", "warning", "The file starts with a UTF-8 byte-order mark; `ledger fmt` removes it.", "load")
-NUL = rule("L004", "nul-byte", "error", "A line holds a NUL byte, which no text tool shows.", "load")
-CSV_SYNTAX = rule("L005", "csv-syntax", "error", "The CSV cannot be parsed from this record on (e.g. an unterminated quote).", "load")
-FIELD_COUNT = rule("L006", "field-count", "error", "A record has more or fewer fields than the header; the record is not loaded.", "load")
-HEADER_MISSING = rule("L007", "header-missing-column", "error", "The header lacks a column the table requires.", "load")
-HEADER_UNKNOWN = rule("L008", "header-unknown-column", "error", "The header has a column the table does not define.", "load")
-HEADER_DUPLICATE = rule("L009", "header-duplicate-column", "error", "A column name appears twice in the header.", "load")
-BLANK_ROW = rule("L010", "blank-row", "warning", "An empty record (blank line or only separators) is ignored.", "load")
-CONFLICT_MARKER = rule("L011", "conflict-marker", "error", "A git merge-conflict marker is left in the file; resolve the conflict.", "load")
-EMPTY_FILE = rule("L012", "empty-file", "error", "The file is empty: not even a header.", "load")
-LINE_ENDINGS = rule("L013", "line-endings", "warning", "The file uses CR or CRLF line endings; the canonical form is LF.", "load")
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
 _MAX_REPEATS = 20  # per file and code: past this, one summary finding says how many more

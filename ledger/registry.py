@@ -1,4 +1,6 @@
-"""The catalogue of rules: every finding code, who raises it, and the checks that run on a loaded ledger.
+"""The rule types: a Rule (code, name, severity, summary, stage), a check's Hit, and `@check`, which
+registers a consistency check. Non-check rules are declared as data in ledger/rules.py; the catalogue
+(ledger/catalogue.py) discovers both.
 
 Codes are stable: never renumber or reuse one (retired codes are listed in RETIRED).
 Families: L0xx file and CSV structure, L1xx schema, L2xx provenance, L3xx ranges,
@@ -93,17 +95,3 @@ def check(code: str, name: str, severity: Severity | str = Severity.ERROR, scope
         return func
 
     return decorate
-
-
-def checks() -> list[Rule]:
-    """Every registered check, in code order (importing the validators registers them)."""
-    from . import validators  # noqa: F401  (import registers the checks)
-
-    return [r for code, r in sorted(RULES.items()) if r.func is not None]
-
-
-def catalogue() -> list[Rule]:
-    """Every rule of every stage, in code order."""
-    from . import engine, validators, waivers  # noqa: F401  (importing declares the rules)
-
-    return [RULES[c] for c in sorted(RULES)]

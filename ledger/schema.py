@@ -18,22 +18,15 @@ import numpy as np
 
 from .findings import Finding
 from .layout import CLAIMS, METRICS, PAPERS, SPEC, Field, ForeignKey, TableSpec
-from .registry import RULES, Rule, rule
+from .registry import RULES, Rule
+from .rules import (  # noqa: F401  (part of this module's interface)
+    DUPLICATE_KEY, ID_FORMAT, NUMBER_FORMAT, REQUIRED, UNKNOWN_METRIC, UNKNOWN_PAPER, URL_FORMAT, VALUE_FORMAT, VOCABULARY)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from .reader import Table
 
-REQUIRED = rule("L101", "required-missing", "error", "A required cell is empty.", "schema")
-VALUE_FORMAT = rule("L102", "value-format", "error", "A value is not a canonical decimal string (52.30, 52.6e3, -23).", "schema")
-VOCABULARY = rule("L103", "not-in-vocabulary", "error", "A cell is not one of the column's allowed words (unit, qualifier, status, reading…).", "schema")
-ID_FORMAT = rule("L104", "id-format", "error", "An identifier does not have its documented form (claim_id slug, arXiv id, metric id).", "schema")
-DUPLICATE_KEY = rule("L105", "duplicate-key", "error", "An identifier that must be unique appears on more than one row.", "schema")
-UNKNOWN_PAPER = rule("L106", "unknown-paper", "error", "A claim names a paper_id that papers.csv does not hold.", "schema")
-UNKNOWN_METRIC = rule("L107", "unknown-metric", "error", "A claim names a metric that vocab/metrics.csv does not define.", "schema")
-NUMBER_FORMAT = rule("L108", "number-format", "error", "A year, size or other number cell is not a plain number of the documented form.", "schema")
-URL_FORMAT = rule("L109", "url-format", "error", "A URL is not an http(s) address.", "schema")
 
 # The patterns of the declaration, for code that needs one (the benchmark's Table Schema, the Dask path).
 SLUG = CLAIMS.field("claim_id").pattern

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from .findings import Finding
 from .model import Ledger
-from .registry import RULES, rule
+from .registry import RULES
+from .rules import UNKNOWN_CODE, UNMATCHED
 
-UNMATCHED = rule("L601", "waiver-unmatched", "warning", "A waiver matches no finding any more; remove it.", "waiver")
-UNKNOWN_CODE = rule("L602", "waiver-unknown-code", "error", "A waiver names a code that is not in the catalogue, or one that cannot be waived.", "waiver")
 
 # Structural problems cannot be waived: a file that does not load would make every other check lie.
 UNWAIVABLE_STAGES = ("load",)

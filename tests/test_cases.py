@@ -11,7 +11,7 @@ import pytest
 from conftest import TESTS, build_ledger, found_tuples, read_expected
 from ledger import Layout
 from ledger.engine import validate
-from ledger.registry import catalogue
+from ledger.catalogue import catalogue
 
 # Rules a data folder cannot trigger: an unopenable file stops validate (tested in test_cli.py), and
 # check-error needs a broken check (tested in test_engine.py).

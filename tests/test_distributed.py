@@ -24,7 +24,7 @@ from ledger.distributed import (
     write_parquet,
 )
 from ledger.engine import load, run_checks
-from ledger.registry import checks
+from ledger.catalogue import checks
 
 # dask's own parquet reader calls reset_index(inplace=True), which pandas 3.1 deprecates: not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index")

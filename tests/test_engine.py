@@ -102,7 +102,8 @@ def test_rule_codes_are_unique_and_well_formed():
     from collections import Counter
 
     from conftest import REPO
-    from ledger.registry import RULES, catalogue, rule
+    from ledger.catalogue import catalogue
+    from ledger.registry import RULES, rule
 
     codes = [r.code for r in catalogue()]
     assert all(len(c) == 4 and c[0] == "L" and c[1:].isdigit() for c in codes)
