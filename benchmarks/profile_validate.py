@@ -28,7 +28,7 @@ STAGES = [  # (label, file suffix, function name) of the engine's stages and hel
     ("load (all tables)", "ledger/engine.py", "load"),
     ("  read_table", "ledger/reader.py", "read_table"),
     ("  parse (csv module)", "ledger/reader.py", "parse"),
-    ("schema (pandera)", "ledger/engine.py", "schema_findings"),
+    ("schema (declaration)", "ledger/engine.py", "schema_findings"),
     ("checks (all)", "ledger/engine.py", "run_checks"),
     ("  derivations", "ledger/derive.py", "derivations"),
     ("  recorded_matches", "ledger/derive.py", "recorded_matches"),

@@ -19,7 +19,7 @@ def catalogue() -> list[Rule]:
     return [RULES[c] for c in sorted(RULES)]
 
 
-STAGES = {"load": "File and CSV structure", "schema": "Schema (pandera)", "check": "Consistency checks", "waiver": "Waivers"}
+STAGES = {"load": "File and CSV structure", "schema": "Schema (the declaration in ledger/datapackage.json)", "check": "Consistency checks", "waiver": "Waivers"}
 
 
 def render_catalogue() -> str:
