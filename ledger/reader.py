@@ -336,6 +336,8 @@ def parse_fast(text: str, file: str = "", data: bytes | None = None):
     import pyarrow.csv as pacsv
 
     body = data[int(starts[1]):] if n_records else b""
+    if body.startswith(codecs.BOM_UTF8):
+        return None  # pyarrow drops a byte-order mark at the start of its input: here it is a cell's first character
     if body:
         try:
             table = pacsv.read_csv(

@@ -71,3 +71,18 @@ def test_fast_path_caps_set_aside_records_like_the_careful_path(bad):
                                   'a,b\n<<<<<<< HEAD\n1,2\n', 'a,a\n1,2\n', '\na,b\n1,2\n', 'a,b\n1, "x"\n'])
 def test_fast_path_declines_what_it_cannot_judge(text):
     assert parse_fast(text) is None
+
+
+def test_a_cell_that_starts_with_u_feff_keeps_it_on_both_paths(tmp_path):
+    """U+FEFF is a BOM only at the start of the file; as the first character of a record it is content
+    (pyarrow, given the records after the header, dropped it)."""
+    from ledger.reader import read_table
+
+    text = ",".join(CLAIMS.columns) + "\n\ufeffa" + "," * (len(CLAIMS.columns) - 1) + "\n"
+    assert parse(text)[1][0][0] == "\ufeffa"
+    fast = parse_fast(text, "claims.csv", text.encode("utf-8"))
+    assert fast is None or fast[1].iat[0, 0] == "\ufeffa"
+    path = tmp_path / "claims.csv"
+    path.write_text(text, encoding="utf-8")
+    table, _ = read_table(path, CLAIMS)
+    assert table.frame["claim_id"].iat[0] == "\ufeffa"

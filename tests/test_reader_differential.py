@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from ledger.layout import CLAIMS
 from ledger.reader import parse, parse_fast
 
-TOKENS = ["a", "b", "x", " ", ",", ",", '"', '"', '""', '""x', "\n", "\n", "\r", "\r\n", "\u00e9", "NA", "\n\n", ",,"]
+TOKENS = ["a", "b", "x", " ", ",", ",", '"', '"', '""', '""x', "\n", "\n", "\r", "\r\n", "\u00e9", "\ufeff", "NA", "\n\n", ",,"]
 RAW = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
 
-CELL_TEXT = st.text(alphabet=st.sampled_from(list('ab ,"\n\r') + ["\u00e9"]), max_size=5)
+CELL_TEXT = st.text(alphabet=st.sampled_from(list('ab ,"\n\r') + ["\u00e9", "\ufeff"]), max_size=5)
 
 
 @st.composite
