@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BASE, TESTS, build_ledger
+from conftest import TESTS, build_ledger
 from ledger import Layout, atomic
 from ledger.atomic import OutputError, append_text, write_atomic
 from ledger.cli import main

@@ -92,6 +92,18 @@ def test_model_reader_agrees_with_parse_value(values):
             assert num == float(parsed[0]) and q == float(parsed[1]), text  # q is a float there
 
 
+@settings(SETTINGS, max_examples=60)
+@given(st.lists(ANY_VALUE, min_size=1, max_size=30))
+def test_model_intervals_are_the_exact_rounding_intervals(values):
+    """The vectorised intervals every check computes with equal numbers.interval, the exact Decimal form."""
+    v = value_intervals(pd.Series(values, dtype="str"))
+    for text, lo, hi in zip(values, v["lo"], v["hi"]):
+        if parse_value(text) is None or not (math.isfinite(lo) and math.isfinite(hi)):
+            continue
+        exact = interval(text)
+        assert (lo, hi) == (pytest.approx(exact[0], rel=1e-12), pytest.approx(exact[1], rel=1e-12)), text
+
+
 DECIMALS = st.decimals(min_value=-10**6, max_value=10**6, allow_nan=False, allow_infinity=False, places=4)
 
 
