@@ -58,6 +58,14 @@ def _keys(values, magnitude: bool):
     return np.asarray(key.to_numpy(zero_copy_only=False), dtype=object)
 
 
+def canonical_many(printed: np.ndarray) -> np.ndarray:
+    """canonical() of each printed number (None for an empty or unreadable one), read once per distinct string."""
+    if not len(printed):
+        return np.zeros(0, object)
+    distinct, inverse = np.unique(np.asarray(printed, dtype=object), return_inverse=True)
+    return np.array([canonical(n) if n else None for n in distinct.tolist()], dtype=object)[inverse.reshape(-1)]
+
+
 def magnitude_keys(values) -> np.ndarray:
     return _keys(values, True)
 
@@ -155,6 +163,17 @@ class Sources:
         self.magnitude = magnitude_keys(self.mentions.value)
         self._quotes: dict[tuple[int, int], tuple] = {}
 
+    def chars(self, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The character of abstract rows[k] at position at[k], '' where at[k] lies outside it (object array)."""
+        if len(rows) > COLUMNAR_FROM:
+            import polars as pl
+
+            frame = pl.DataFrame({"t": pl.Series(self.texts, dtype=pl.String).gather(rows), "a": at})
+            got = frame.select(pl.when(pl.col("a") >= 0).then(pl.col("t").str.slice(pl.col("a"), 1)).otherwise(pl.lit("")))
+            return np.asarray(got.to_series().fill_null("").to_list(), dtype=object)
+        texts = self.texts
+        return np.array([texts[r][p] if 0 <= p < len(texts[r]) else "" for r, p in zip(rows.tolist(), at.tolist())] or [], dtype=object)
+
     def locate_quotes(self, paper_ids: list[str], quotes: list[str]):
         """(normalised quotes, locate() of them), once per pair of column lists (coverage and provenance share it)."""
         key = (id(paper_ids), id(quotes))
@@ -163,30 +182,59 @@ class Sources:
             self._quotes[key] = (paper_ids, quotes, norm, self.locate(paper_ids, norm))
         return self._quotes[key][2:]
 
+    def last_rows(self, paper_ids: list[str]) -> np.ndarray:
+        """Per paper id, the abstract row it names: the last row of that id if it repeats (as a dict built
+        from the rows would keep), -1 for an unknown id."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not len(paper_ids):
+            return np.zeros(0, np.int64)
+        backwards = pa.array(self.paper_ids[::-1], pa.string())  # index_in gives the first match: of the reversed ids, the last
+        at = pc.fill_null(pc.index_in(pa.array(paper_ids, pa.string()), value_set=backwards), -1).to_numpy().astype(np.int64)
+        return np.where(at >= 0, len(self.paper_ids) - 1 - at, -1)
+
+    def pairs(self, paper_ids: list[str], spans: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(index of the span, paper row) for every non-empty span and every abstract row of its paper,
+        ordered by span index. Column-wise when every paper_id names one row (a repeated id is L105's)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = len(spans)
+        if n == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if len(self.rows_of) == len(self.paper_ids):
+            row = pc.index_in(pa.array(paper_ids, pa.string()), value_set=pa.array(self.paper_ids, pa.string()))
+            lengths = pc.utf8_length(pa.array(spans, pa.string()))
+            keep = pc.and_(pc.is_valid(row), pc.fill_null(pc.greater(lengths, 0), False))
+            idx = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
+            return idx.astype(np.int64), pc.take(row, pa.array(idx)).to_numpy(zero_copy_only=False).astype(np.int64)
+        pairs = [(i, row) for i, (pid, span) in enumerate(zip(paper_ids, spans)) if span for row in self.rows_of.get(pid, ())]
+        return (np.fromiter((i for i, _ in pairs), np.int64, len(pairs)),
+                np.fromiter((r for _, r in pairs), np.int64, len(pairs)))
+
     def locate(self, paper_ids: list[str], spans: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every occurrence of each normalised span in each abstract of its paper:
         (index of the span, paper row, start, end) arrays, ordered by span index."""
-        pairs = [(i, row) for i, (pid, span) in enumerate(zip(paper_ids, spans)) if span for row in self.rows_of.get(pid, ())]
-        if len(pairs) > COLUMNAR_FROM:
-            return self._locate_columnar(pairs, spans)
-        idx, rows, starts, lens = [], [], [], []
-        for i, row in pairs:
+        idx, rows = self.pairs(paper_ids, spans)
+        if len(idx) > COLUMNAR_FROM:
+            return self._locate_columnar(idx, rows, spans)
+        out_i, out_r, starts, lens = [], [], [], []
+        for i, row in zip(idx.tolist(), rows.tolist()):
             for a in occurrences(self.texts[row], spans[i]):
-                idx.append(i), rows.append(row), starts.append(a), lens.append(len(spans[i]))
+                out_i.append(i), out_r.append(row), starts.append(a), lens.append(len(spans[i]))
         starts_a = np.asarray(starts, np.int64)
-        return np.asarray(idx, np.int64), np.asarray(rows, np.int64), starts_a, starts_a + np.asarray(lens, np.int64)
+        return np.asarray(out_i, np.int64), np.asarray(out_r, np.int64), starts_a, starts_a + np.asarray(lens, np.int64)
 
-    def _locate_columnar(self, pairs, spans):
+    def _locate_columnar(self, idx: np.ndarray, rows: np.ndarray, spans: list[str]):
         """locate for many spans: polars finds the first occurrence of each; only spans that occur again
         after it, or that sit in a non-ASCII abstract (polars counts bytes), are searched in Python."""
         import polars as pl
 
-        idx = np.fromiter((i for i, _ in pairs), np.int64, len(pairs))
-        rows = np.fromiter((r for _, r in pairs), np.int64, len(pairs))
-        texts = pl.Series("t", self.texts, pl.String)
-        frame = pl.DataFrame({"t": texts.gather(rows), "s": pl.Series("s", [spans[i] for i in idx], pl.String)})
+        texts = pl.Series("t", self.texts, pl.String).gather(rows)
+        frame = pl.DataFrame({"t": texts, "s": pl.Series("s", spans, pl.String).gather(idx)})
         first = frame.select(pl.col("t").str.find(pl.col("s"), literal=True).alias("f"))["f"]
-        ascii_text = texts.gather(rows).str.len_bytes() == texts.gather(rows).str.len_chars()
+        ascii_text = texts.str.len_bytes() == texts.str.len_chars()
         found = first.is_not_null()
         # Another occurrence after the first: a later one that does not overlap it is counted by count_matches;
         # one that overlaps starts within the span, so it lies in a window of twice the span's length (a
@@ -197,18 +245,20 @@ class Sources:
             .then((pl.col("t").str.count_matches(pl.col("s"), literal=True) > 1)
                   | pl.col("t").str.slice(pl.col("f") + 1, 2 * n - 1).str.contains(pl.col("s"), literal=True))
             .otherwise(False))[:, 0]
+        lengths = frame["s"].str.len_chars().cast(pl.Int64).to_numpy()
+        del frame, texts
         simple = (found & ascii_text & ~again).to_numpy()
         slow = (found & ~(ascii_text & ~again)).to_numpy()
-        out_i, out_r, out_a = [idx[simple]], [rows[simple]], [first.to_numpy()[simple].astype(np.int64)]
+        out_i, out_r, out_a, out_n = [idx[simple]], [rows[simple]], [first.to_numpy()[simple].astype(np.int64)], [lengths[simple]]
         extra = [(int(i), int(r), a) for i, r in zip(idx[slow], rows[slow]) for a in occurrences(self.texts[r], spans[i])]
         if extra:
             out_i.append(np.array([e[0] for e in extra], np.int64))
             out_r.append(np.array([e[1] for e in extra], np.int64))
             out_a.append(np.array([e[2] for e in extra], np.int64))
-        i, r, a = (np.concatenate(x) for x in (out_i, out_r, out_a))
+            out_n.append(np.array([len(spans[e[0]]) for e in extra], np.int64))
+        i, r, a, ln = (np.concatenate(x) for x in (out_i, out_r, out_a, out_n))
         order = np.lexsort((a, i))
-        i, r, a = i[order], r[order], a[order]
-        return i, r, a, a + np.fromiter((len(spans[k]) for k in i), np.int64, len(i))
+        return i[order], r[order], a[order], a[order] + ln[order]
 
 
 @dataclass
@@ -256,7 +306,7 @@ def account(sources: Sources, claims: dict[str, list[str]], skips: dict[str, lis
 
     used = np.zeros(len(skips["paper_id"]), bool)
     numbers = np.array([n.strip() for n in skips["number"]], dtype=object)
-    values = np.array([canonical(n) if n else None for n in numbers], dtype=object)
+    values = canonical_many(numbers)
     contexts = [c if values[i] is not None else "" for i, c in enumerate(normalise_many(skips["context"]))]
     si, rows, a, b = sources.locate(skips["paper_id"], contexts)
     skipping = (np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -283,26 +333,23 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     norm, (qi, qrows, qa, _) = sources.locate_quotes(paper_ids, quotes)
     first = np.ones(len(qi), bool)
     first[1:] = qi[1:] != qi[:-1]  # the first occurrence of each quote found (any occurrence reads alike)
-    found_at = dict(zip(qi[first].tolist(), zip(qrows[first].tolist(), qa[first].tolist())))
     m = sources.mentions
-    idx = np.array(sorted(found_at), np.int64)
-    rows = np.array([found_at[i][0] for i in idx], np.int64)
-    a = np.array([found_at[i][1] for i in idx], np.int64)
-    b = a + np.array([len(norm[i]) for i in idx], np.int64)
+    idx, rows, a = qi[first], qrows[first], qa[first]
+    b = a + (np.fromiter(map(len, (norm[i] for i in idx.tolist())), np.int64, len(idx)))
     unclean = m.crossing(rows, a) | m.crossing(rows, b)
-    for j in np.flatnonzero(~unclean):  # a character at an edge that a number could join
-        text, start, end = sources.texts[rows[j]], a[j], b[j]
-        if (start and (text[start - 1] in _JOINS_BEFORE or _word(text[start - 1]))) or (end < len(text) and _word(text[end])):
-            unclean[j] = True
+    clean = np.flatnonzero(~unclean)
+    before = sources.chars(rows[clean], a[clean] - 1)
+    after = sources.chars(rows[clean], b[clean])
+    unclean[clean] = _joins(before, _JOINS_BEFORE) | _joins(after, ())  # a character at an edge that a number could join
     q, mi = m.ranges(rows, a, b - 1)
     inside = (m.start[mi] >= a[q]) & (m.end[mi] <= b[q]) & ~unclean[q]
     take = mi[inside]
     owner = idx[q[inside]]
     derived = m.take(take)
     derived.start, derived.end = derived.start - a[q[inside]], derived.end - a[q[inside]]
-    alone = sorted(set(range(len(quotes))) - set(idx[~unclean].tolist()))
-    read = Mentions.read([norm[i] for i in alone])
-    owner_all = np.concatenate([owner, np.asarray(alone, np.int64)[read.text] if len(read) else np.zeros(0, np.int64)])
+    alone = np.setdiff1d(np.arange(len(quotes), dtype=np.int64), idx[~unclean])
+    read = Mentions.read([norm[i] for i in alone.tolist()])
+    owner_all = np.concatenate([owner, alone[read.text] if len(read) else np.zeros(0, np.int64)])
     merged = Mentions(*(np.concatenate([x, y]) for x, y in zip(
         (derived.text, derived.start, derived.end, derived.printed, derived.value, derived.marker),
         (read.text, read.start, read.end, read.printed, read.value, read.marker))))
@@ -314,6 +361,16 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
 
 def _word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
+
+
+def _joins(chars: np.ndarray, also) -> np.ndarray:
+    """Per character ('' for none), whether a number could join it: a word character or one of `also`.
+    Decided once per distinct character."""
+    if not len(chars):
+        return np.zeros(0, bool)
+    distinct, inverse = np.unique(chars, return_inverse=True)
+    verdict = np.array([bool(c) and (c in also or _word(c)) for c in distinct.tolist()], bool)
+    return verdict[inverse.reshape(-1)]
 
 
 def sources(ledger) -> Sources:

@@ -38,6 +38,37 @@ def test_quote_mentions_equal_reading_each_quote_alone(abstract, data):
     assert _derived(abstract, quotes) == _alone(quotes)
 
 
+@settings(max_examples=200, derandomize=True)
+@given(texts, st.data())
+def test_quote_mentions_columnar_equal_reading_each_quote_alone(abstract, data):
+    """The same, on the column-wise path (polars edge characters) that large ledgers take."""
+    import ledger.spans as spans
+
+    n = len(abstract)
+    cuts = data.draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), min_size=1, max_size=6))
+    quotes = [abstract[min(a, b):max(a, b)] for a, b in cuts] + [data.draw(texts)]
+    saved, spans.COLUMNAR_FROM = spans.COLUMNAR_FROM, -1
+    try:
+        assert _derived(abstract, quotes) == _alone(quotes)
+    finally:
+        spans.COLUMNAR_FROM = saved
+
+
+@settings(max_examples=200, derandomize=True)
+@given(st.lists(st.sampled_from(["p0", "p1", "p2", "", "p9"]), max_size=12), st.data())
+def test_pairs_by_index_equal_the_row_lookup(pids, data):
+    """Unique paper ids take the column-wise index_in path; it names the rows the dict lookup names."""
+    src = Sources(["p0", "p1", "p2"], ["a", "b", "c"])
+    spans_ = [data.draw(st.sampled_from(["", "x", "yz"])) for _ in pids]
+    idx, rows = src.pairs(pids, spans_)
+    expect = [(i, r) for i, (p, s) in enumerate(zip(pids, spans_)) if s for r in src.rows_of.get(p, ())]
+    assert list(zip(idx.tolist(), rows.tolist())) == expect
+    repeated = Sources(["p0", "p1", "p0"], ["a", "b", "c"])  # a repeated id: every row of it, in row order
+    idx, rows = repeated.pairs(pids, spans_)
+    assert list(zip(idx.tolist(), rows.tolist())) == [(i, r) for i, (p, s) in enumerate(zip(pids, spans_)) if s for r in repeated.rows_of.get(p, ())]
+    assert repeated.last_rows(pids).tolist() == [repeated.rows_of[p][-1] if p in repeated.rows_of else -1 for p in pids]
+
+
 def _rows(path: Path):
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))

@@ -78,6 +78,9 @@ def _entity_index(ledger):
 def _names(ledger) -> list[tuple[int, str, str, str | None]]:
     """(row, column, name, the canonical entity it spells or None) for subjects and baselines that are
     not a canonical spelling. Nothing when the ledger has no entity list. Computed once per ledger."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     def run():
         if not len(ledger.tables["entities"]):
             return []
@@ -85,8 +88,8 @@ def _names(ledger) -> list[tuple[int, str, str, str | None]]:
         out = []
         for column in ("subject", "baseline"):
             names = np.asarray(ledger.column("claims", column), dtype=object)
-            col = ledger.claims[column]
-            rows = np.flatnonzero((col.ne("") & ~col.isin(list(canonical))).to_numpy(dtype=bool))
+            listed = pc.is_in(pa.array(names, pa.string()), value_set=pa.array(list(canonical), pa.string()))
+            rows = np.flatnonzero((names != "") & ~listed.to_numpy(zero_copy_only=False))
             known = {n: spelling.get(n) or spelling.get(_fold(n)) for n in set(names[rows].tolist())}
             out += [(int(r), column, names[r], known[names[r]]) for r in rows]
         return sorted(out, key=lambda t: (t[1] != "subject", t[0]))

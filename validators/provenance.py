@@ -25,9 +25,14 @@ _ALLOWED_PAIRS = {f"{unit}|{marker}" for unit, markers in MARKERS_ALLOWED.items(
 def _anchored(ledger) -> np.ndarray:
     """Rows of the claims whose paper is known and whose quote is not empty.
     Claims of unknown papers and empty quotes are the schema's findings."""
-    c = ledger.claims
-    return ledger.memo("anchored", lambda: np.flatnonzero(
-        (c["quote"].ne("") & c["paper_id"].isin(ledger.column("papers", "paper_id"))).to_numpy(dtype=bool)))
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def run():
+        c = ledger.claims
+        known = pc.is_in(pa.array(c["paper_id"], pa.string()), value_set=pa.array(ledger.column("papers", "paper_id"), pa.string()))
+        return np.flatnonzero(c["quote"].ne("").to_numpy(dtype=bool) & known.to_numpy(zero_copy_only=False))
+    return ledger.memo("anchored", run)
 
 
 def _matches(ledger):
@@ -59,9 +64,8 @@ def quote_not_in_source(ledger) -> Iterator[Hit]:
     paper, quotes = ledger.column("claims", "paper_id"), ledger.column("claims", "quote")
     src = sources(ledger)
     _, (qi, qrows, _, _) = src.locate_quotes(paper, quotes)
-    last_row = {pid: rows[-1] for pid, rows in src.rows_of.items()}  # the abstract a paper_id names (the last, if repeated)
     in_last = np.zeros(len(quotes), bool)
-    in_last[qi[qrows == np.array([last_row[paper[i]] for i in qi.tolist()], np.int64)]] = True
+    in_last[qi[qrows == src.last_rows(paper)[qi]]] = True  # found in the abstract its paper_id names
     abstracts = ledger.abstracts
     for row in _anchored(ledger)[~in_last[_anchored(ledger)]].tolist():
         if quotes[row] not in abstracts[paper[row]]:  # found as stored, if not after normalisation
