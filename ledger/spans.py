@@ -24,7 +24,7 @@ from .text import normalise_many
 # A number's edges: what may stand before a number without joining it (see the look-behinds of
 # numbers._NUMBER: a word character, a point, a closing bracket, % or a minus change how it reads) and
 # after it (a word character would fail its end-of-word look-aheads).
-_JOINS_BEFORE = set(".)]}%-\u2212")
+_JOINS_BEFORE = ".)]}%-\u2212"
 COLUMNAR_FROM = 2000  # spans to locate before polars pays for its import
 
 
@@ -163,16 +163,18 @@ class Sources:
         self.magnitude = magnitude_keys(self.mentions.value)
         self._quotes: dict[tuple[int, int], tuple] = {}
 
-    def chars(self, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
-        """The character of abstract rows[k] at position at[k], '' where at[k] lies outside it (object array)."""
+    def chars(self, rows: np.ndarray, at: np.ndarray):
+        """The character of abstract rows[k] at position at[k], '' where at[k] lies outside it (a pyarrow array)."""
+        import pyarrow as pa
+
         if len(rows) > COLUMNAR_FROM:
             import polars as pl
 
             frame = pl.DataFrame({"t": pl.Series(self.texts, dtype=pl.String).gather(rows), "a": at})
             got = frame.select(pl.when(pl.col("a") >= 0).then(pl.col("t").str.slice(pl.col("a"), 1)).otherwise(pl.lit("")))
-            return np.asarray(got.to_series().fill_null("").to_list(), dtype=object)
+            return got.to_series().fill_null("").to_arrow()
         texts = self.texts
-        return np.array([texts[r][p] if 0 <= p < len(texts[r]) else "" for r, p in zip(rows.tolist(), at.tolist())] or [], dtype=object)
+        return pa.array([texts[r][p] if 0 <= p < len(texts[r]) else "" for r, p in zip(rows.tolist(), at.tolist())], pa.string())
 
     def locate_quotes(self, paper_ids: list[str], quotes: list[str]):
         """(normalised quotes, locate() of them), once per pair of column lists (coverage and provenance share it)."""
@@ -340,7 +342,7 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     clean = np.flatnonzero(~unclean)
     before = sources.chars(rows[clean], a[clean] - 1)
     after = sources.chars(rows[clean], b[clean])
-    unclean[clean] = _joins(before, _JOINS_BEFORE) | _joins(after, ())  # a character at an edge that a number could join
+    unclean[clean] = _joins(before, _JOINS_BEFORE) | _joins(after, "")  # a character at an edge that a number could join
     q, mi = m.ranges(rows, a, b - 1)
     inside = (m.start[mi] >= a[q]) & (m.end[mi] <= b[q]) & ~unclean[q]
     take = mi[inside]
@@ -363,14 +365,23 @@ def _word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def _joins(chars: np.ndarray, also) -> np.ndarray:
-    """Per character ('' for none), whether a number could join it: a word character or one of `also`.
-    Decided once per distinct character."""
+def _joins(chars, also: str) -> np.ndarray:
+    """Per character of a pyarrow string array ('' for none), whether a number could join it: a word
+    character (Python's, as the reader's look-arounds see it) or one of `also`. Column-wise for ASCII;
+    the few other characters are asked one by one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if not len(chars):
         return np.zeros(0, bool)
-    distinct, inverse = np.unique(chars, return_inverse=True)
-    verdict = np.array([bool(c) and (c in also or _word(c)) for c in distinct.tolist()], bool)
-    return verdict[inverse.reshape(-1)]
+    joins = pc.match_substring_regex(chars, "^[A-Za-z0-9_]$")
+    if also:
+        joins = pc.or_(joins, pc.is_in(chars, value_set=pa.array(list(also), pa.string())))
+    out = joins.to_numpy(zero_copy_only=False).astype(bool)
+    other = np.flatnonzero(~pc.string_is_ascii(chars).to_numpy(zero_copy_only=False))
+    if len(other):
+        out[other] = [c in also or _word(c) for c in pc.take(chars, pa.array(other)).to_pylist()]
+    return out
 
 
 def sources(ledger) -> Sources:

@@ -44,10 +44,18 @@ def is_formula_like(cell: str) -> bool:
 _ASCII_SPACE = re.compile(r"[\t\n\x0b\x0c\r]|  ")
 
 
+_FOLD.update(_DROP)
+# str.translate looks every character up in its table, which is slow on long texts: search for the few
+# it changes first.
+_FOLDED = re.compile("[" + "".join(map(chr, _FOLD)) + "]")
+
+
 def normalise(text: str) -> str:
     if text.isascii() and not _ASCII_SPACE.search(text) and text == text.strip():
         return text  # the common case: NFKC and the folds change nothing in plain ASCII
-    text = unicodedata.normalize("NFKC", text).translate(_DROP).translate(_FOLD)
+    text = unicodedata.normalize("NFKC", text)
+    if _FOLDED.search(text):
+        text = text.translate(_FOLD)
     return _SPACE.sub(" ", text).strip()
 
 
