@@ -108,7 +108,7 @@ def _join(*parts) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cols = [p if isinstance(p, str) else pa.array(np.asarray(p, dtype=object), pa.string()) for p in parts]
+    cols = [p if isinstance(p, str) else pa.array(p, pa.string()) for p in parts]  # Arrow-backed columns: no copy
     return np.asarray(pc.binary_join_element_wise(*cols, "").to_numpy(zero_copy_only=False), dtype=object)
 
 

@@ -349,7 +349,9 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     owner = idx[q[inside]]
     derived = m.take(take)
     derived.start, derived.end = derived.start - a[q[inside]], derived.end - a[q[inside]]
-    alone = np.setdiff1d(np.arange(len(quotes), dtype=np.int64), idx[~unclean])
+    alone = np.ones(len(quotes), bool)
+    alone[idx[~unclean]] = False
+    alone = np.flatnonzero(alone)  # the quotes to read on their own
     read = Mentions.read([norm[i] for i in alone.tolist()])
     owner_all = np.concatenate([owner, alone[read.text] if len(read) else np.zeros(0, np.int64)])
     merged = Mentions(*(np.concatenate([x, y]) for x, y in zip(
