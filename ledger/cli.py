@@ -24,14 +24,16 @@ papers_option = click.option("--papers", type=click.Path(path_type=Path), defaul
 
 
 class _Main(click.Group):
-    """The command group: a file that cannot be written ends any command with one line naming it, exit 2."""
+    """The command group: a file that cannot be written, or an extra that is not installed, ends any command
+    with one line naming it, exit 2."""
 
     def invoke(self, ctx):
         from .atomic import OutputError
+        from .extras import MissingExtra
 
         try:
             return super().invoke(ctx)
-        except OutputError as e:
+        except (OutputError, MissingExtra) as e:
             name = ctx.invoked_subcommand or ctx.info_name
             click.echo(f"ledger {name}: {e}", err=True)
             ctx.exit(2)
@@ -226,7 +228,8 @@ def export_cmd(claims, papers, fmt, out, force):
 @click.argument("out", type=click.Path(path_type=Path))
 @click.option("--partitions", type=int, default=None, help="Number of paper buckets (default: one per 200k claims).")
 def parquet_cmd(claims, out, partitions):
-    """Write the ledger folder as Parquet partitioned by paper, for `ledger validate --dask OUT` (needs the dask extra)."""
+    """Write the ledger folder as Parquet partitioned by paper, for `ledger validate --dask OUT` (which needs the dask
+    extra; writing the Parquet needs only the base install)."""
     from .distributed import write_parquet
 
     root = claims.parent if claims else Path(".")

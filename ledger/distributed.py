@@ -27,7 +27,7 @@ What runs where (`validate_dask`):
   abstracts), the per-column cap of the hygiene checks over all partitions, then the waivers.
 
 The result equals `ledger.engine.validate(...).findings` of the same ledger, in the same order.
-Dask is imported only here: the core package never needs it.
+Dask is imported only here, by the functions that run on it (the dask extra); write_parquet needs only pyarrow.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from .layout import SPECS, Layout
 from .model import Ledger
 from .reader import Table
 from .catalogue import checks
+from .extras import require
 from .registry import RULES, Rule
 from .schema import DUPLICATE_KEY, UNIQUE_KEYS, duplicate_findings, validate_table
 from .waivers import apply_waivers
@@ -326,6 +327,7 @@ def validate_dask(parquet_dir, client=None) -> list[Finding]:
 def dask_result(parquet_dir, client=None) -> Result:
     """validate_dask as an engine Result (findings, waived count, summary, ok). Its ledger holds only what
     the driver gathered (GATHERED columns), enough for the summary's counts."""
+    require("dask")
     import dask
     import dask.dataframe as dd
 
@@ -377,6 +379,7 @@ def run_on_cluster(parquet_dir, scheduler: str | None = None, workers: int | Non
     """dask_result on a running scheduler, on a local cluster of `workers` processes, or (neither) in-process."""
     if not (scheduler or workers):
         return dask_result(parquet_dir)
+    require("dask")
     from dask.distributed import Client, LocalCluster
 
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

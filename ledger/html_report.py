@@ -18,11 +18,14 @@ import re
 from collections import Counter
 from pathlib import Path
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from .atomic import check_target, make_dirs, write_atomic
+from .extras import require
+
+require("report")  # altair and vl-convert come with the report extra; without it, one line names it
+import altair as alt  # noqa: E402
 
 from .compare import comparable
 
