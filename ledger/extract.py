@@ -47,12 +47,12 @@ _COMPARISON = re.compile(r"\b(?:than|over|compared (?:to|with)|relative to|versu
                          r"surpass(?:es|ed|ing)?|beat(?:s|ing)?)\s", re.I)
 _DECREASE = re.compile(r"\b(?:reduc\w*|decreas\w*|lower|less|fewer|drops?|cut(?:s|ting)?|smaller|shorter|slower|"
                        r"declin\w*|sav(?:e|es|ing)s?)\b", re.I)
-_CHANGE_AFTER = re.compile(r"^\W{0,3}(?:\w+\W+){0,2}?(?:higher|lower|greater|more|less|fewer|better|worse|gains?|"
+_CHANGE_AFTER = re.compile(r"^[^\w,;]{0,3}(?:\w+[^\w,;.]+){0,2}?(?:higher|lower|greater|more|less|fewer|better|worse|gains?|"
                            r"improvements?|increases?|decreases?|reductions?|drops?|faster|slower|speed-?ups?|boosts?|"
                            r"smaller|larger|shorter|relative)\b", re.I)
 _CHANGE_BEFORE = re.compile(r"\b(?:by|margins? of|gains? of|improvements? of|increases? of|reductions? of|"
                             r"boosts? of|decreases? of|drops? of)\W*(?:\w+\W+){0,1}$", re.I)
-_GAP = re.compile(r"^\W{0,3}(?:\w+\W+){0,1}?(?:difference|gap)\b", re.I)
+_GAP = re.compile(r"^[^\w,;]{0,3}(?:\w+[^\w,;.]+){0,1}?(?:difference|gap)\b", re.I)
 _QUALIFIERS = [  # checked on the words just before a number (or the first number of a list)
     ("up_to", re.compile(r"\b(?:up to|a maximum(?: of)?|maximum(?: of)?|at most)\W*(?:\w+\W+){0,3}$", re.I)),
     ("average", re.compile(r"\b(?:an average of|on average|average|averaging|mean)\W*(?:\w+\W+){0,3}$", re.I)),
@@ -113,13 +113,17 @@ class Vocabulary:
         ms = {}
         for r in metrics:
             words = r["metric"].split("_")
-            own = frozenset(_singular(w) for w in words if w not in _GENERIC_ID_WORDS) or frozenset(words)
+            named = [w for w in words if w not in _GENERIC_ID_WORDS] or words
+            own = frozenset({_singular(named[-1])})  # the head word: question_format counts formats, not questions
             desc = r.get("description", "") or ""
             counted = set()
             m = re.search(r"Number of ([^.;:]*)", desc)
             if m:
                 phrase = re.split(r"\b(?:a|an|the|that|which|in|of|per|used)\b", m.group(1))[0]
-                counted |= {_singular(w) for w in _words(phrase) if w.lower() not in _STOP}
+                alternatives = [_words(x) for x in re.split(r"\b(?:or|and)\b|,", phrase) if _words(x)]
+                if alternatives:  # "countries or regions": both; "generation or manipulation approaches": approaches
+                    heads = [a[-1] for a in alternatives] if len(alternatives[-1]) == 1 else [alternatives[-1][-1]]
+                    counted |= {_singular(w) for w in heads}
             for inner in re.findall(r"\(([^)]*)\)", desc):  # examples in parentheses: "(4-bit, 8-bit)", "(shots)"
                 glued = re.findall(r"(?:\d|\b[a-z]+)-([a-z]+)\b", inner)
                 counted |= {_singular(w) for w in (glued or (_words(inner) if len(_words(inner)) == 1 else []))}
@@ -629,14 +633,14 @@ def _roles(doc: Abstract, c: _Claim, group: list[Mention]) -> None:
     mapped: list[tuple[int, int, str, str]] = []
     if respectively:
         stop = group[-1].end + t[group[-1].end: sb].find("respectively")
-        mapped = [e for e in ents if group[-1].end <= e[0] < stop]
+        mapped = [e for e in ents if group[-1].end <= e[0] < stop][-len(group):]
         if len(mapped) != len(group):
             mapped = []
     # baseline: the entity after a comparison word, after the number or just before it ("outperforming X by")
     if comparison:
         k = [g.start for g in group].index(m.start)
         cmp_after = _COMPARISON.search(t, group[-1].end, sb)
-        if mapped and cmp_after and cmp_after.end() <= mapped[0][0] + 1:
+        if mapped and cmp_after and 0 <= mapped[0][0] - cmp_after.end() <= 1:  # "compared to A and B, respectively"
             c.baseline = mapped[k][2]
         else:
             cands = []
@@ -691,8 +695,13 @@ def _roles(doc: Abstract, c: _Claim, group: list[Mention]) -> None:
     c.subject = subject or doc.main
     if c.subject == c.baseline:
         c.baseline = ""
-    for ea, eb, canon, kind in ents:  # hardware named after the number ("on T4 GPUs")
-        if kind == "hardware" and canon not in c.context and 0 <= ea - m.end < 80:
+    nxt = [x.start for x in read_numbers(t[group[-1].end: sb])]
+    clause_end = group[-1].end + (nxt[0] if nxt else sb - group[-1].end)
+    for ea, eb, canon, kind in ents:  # where it holds, named after the number: "on ImageNet", "on T4 GPUs"
+        if not (group[-1].end <= ea < clause_end) or canon in c.context or canon in (c.subject, c.baseline):
+            continue
+        prev = [w.lower() for w in _words(t[max(sa, ea - 25): ea])][-1:]
+        if kind == "hardware" or (kind in ("dataset", "benchmark") and prev and prev[0] in _CONTEXT_PREPOSITIONS):
             c.context.append(canon)
 
 
