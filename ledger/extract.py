@@ -45,7 +45,7 @@ _PREPOSITIONS = {"of", "in", "on", "for", "to", "with", "by", "from", "at", "per
 _CONTEXT_PREPOSITIONS = {"in", "on", "for", "with", "from", "using", "via", "across", "to", "into", "under", "at", "of"}
 _COMPARISON = re.compile(r"\b(?:than|over|compared (?:to|with)|relative to|versus|vs\.?|against|outperform(?:s|ed|ing)?|"
                          r"surpass(?:es|ed|ing)?|beat(?:s|ing)?)\s", re.I)
-_DECREASE = re.compile(r"\b(?:reduc\w*|decreas\w*|lower|less|fewer|drops?|cut(?:s|ting)?|smaller|shorter|slower|"
+_DECREASE = re.compile(r"\b(?:reduc\w*|decreas\w*|lower(?:s|ed|ing)?|less|fewer|drops?|cut(?:s|ting)?|smaller|shorter|slower|"
                        r"declin\w*|sav(?:e|es|ing)s?)\b", re.I)
 _CHANGE_AFTER = re.compile(r"^[^\w,;]{0,3}(?:\w+[^\w,;.]+){0,2}?(?:higher|lower|greater|more|less|fewer|better|worse|gains?|"
                            r"improvements?|increases?|decreases?|reductions?|drops?|faster|slower|speed-?ups?|boosts?|"
@@ -347,13 +347,16 @@ def _skip_reason(doc: Abstract, m: Mention, vocab: Vocabulary) -> str | None:
     if not m.word and (before.isalpha() or (before == "-" and t[a - 2: a - 1].isalpha()) or after.isalpha()):
         glued = token.strip("()[],.;:\"'")
         return f"name: part of the name {glued}"
+    if re.search(r"\b(?:sections?|tables?|figures?|fig\.|eqs?\.|equations?|appendix|chapters?|theorems?|lemmas?)\s*$",
+                 t[max(0, a - 12): a], re.I):
+        return "non-claim: a reference to a section, table or figure"
     if not m.word and before == "/" and t[a - 2: a - 1].isdigit() and re.search(r"[A-Za-z]\d*/$", t[max(0, a - 12): a]):
         return f"name: part of the name {token.strip('()[],.;:')}"
     if not m.word and after == ")" and (before in ("(", " ", "") or a == 0) and m.value.isdigit() and int(m.value) < 30:
         return "ordinal: list marker"
     if not m.word and re.fullmatch(r"(?:19|20)[0-9]{2}", m.value) and _in_citation(t, a, b):
         return "non-claim: citation year"
-    if m.word:
+    if m.word and not m.marker:  # "three times faster" is a ratio, whatever it is spelled in
         low = m.printed.lower()
         if m.value == "0" and after == "-":
             return f"name: '{t[a:b]}-{_words(t[b:])[0] if _words(t[b:]) else ''}' names a regime, not a count"
@@ -902,7 +905,6 @@ def _relations(doc: Abstract, claims: list[_Claim], vocab: Vocabulary, taken: se
                     add(f"{total.claim_id}-parts", f"{{{x.claim_id}}} + {{{y.claim_id}}} == {{{total.claim_id}}}",
                         f"the {x.mention.printed} {x.phrase} and the {y.mention.printed} {y.phrase} are the "
                         f"{total.mention.printed} {total.phrase}")
-    by_start = {c.mention.start: c for c in claims}
     for m in re.finditer(r"\bfrom\s+", t):
         nums = [c for c in claims if c.mention.start >= m.end() and c.mention.start < m.end() + 120]
         if len(nums) < 3 or not re.match(r"\s*to\s+$", t[nums[0].mention.end: nums[1].mention.start]):
@@ -926,7 +928,6 @@ def _relations(doc: Abstract, claims: list[_Claim], vocab: Vocabulary, taken: se
                     doc.sentence(s.mention.start) == doc.sentence(r.mention.start) and s is not r:
                 add(f"{s.claim_id}-from-reduction", f"100 / (100 + {{{r.claim_id}}}) == {{{s.claim_id}}}",
                     f"a {r.mention.printed} reduction of {r.metric} is a {s.mention.printed} speed-up")
-    del by_start
     return out
 
 
