@@ -315,5 +315,95 @@ def derive(claims, papers):
                    f"right {right} (width {right.width:.3g})")
 
 
+@main.command("extract")
+@click.argument("paper_ids", nargs=-1)
+@click.option("--all", "all_papers", is_flag=True, help="Draft for every paper of papers.csv.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="csv: the table's columns, canonical quoting; json: a list of row objects.")
+@click.option("--table", type=click.Choice(["claims", "skips", "relations"]), default="claims", show_default=True,
+              help="Which drafts to print: claims.csv rows, coverage_skips.csv rows or relations.csv rows.")
+@click.option("--write", is_flag=True, help="Also append every draft (claims, skips, relations) to the ledger's files; "
+              "existing rows are never changed.")
+@claims_option
+@papers_option
+def extract_cmd(paper_ids, all_papers, fmt, table, write, claims, papers):
+    """Draft rows for every number of the papers' abstracts that no claim or skip accounts for yet.
+
+    Claims are drafted with status `draft` (unit, value, qualifier, metric, subject, baseline, context and
+    quote guessed from the text and the vocabularies; empty where the text does not say); numbers that are
+    not claims become coverage_skips.csv drafts, arithmetic the text implies relations.csv drafts. The
+    chosen table goes to stdout, a summary to stderr. With --write the drafts are appended through the
+    canonical atomic writer (a table that is not in canonical form is refused: run `ledger fmt` first)."""
+    from .append import AppendRefused
+    from .extract import extract, ledger_tables, render, write_drafts
+
+    if not paper_ids and not all_papers:
+        raise click.UsageError("name one or more PAPER_IDs, or pass --all")
+    if paper_ids and all_papers:
+        raise click.UsageError("PAPER_IDs and --all exclude each other")
+    ledger, _ = _load_or_exit(claims, papers)
+    tables = ledger_tables(ledger)
+    known = {p["paper_id"] for p in tables["papers"]}
+    unknown = [p for p in paper_ids if p not in known]
+    if unknown:
+        raise click.UsageError(f"not in papers.csv: {', '.join(unknown)}")
+    drafts = extract(tables, list(paper_ids) or None)
+    click.echo(render(getattr(drafts, table), table, fmt), nl=False)
+    summary = f"{len(drafts.claims)} claims, {len(drafts.skips)} skips, {len(drafts.relations)} relations drafted"
+    if write:
+        try:
+            written = write_drafts(ledger.layout, drafts)
+        except AppendRefused as e:
+            click.echo(f"ledger extract: {e}", err=True)
+            sys.exit(1)
+        summary += "; appended to " + (", ".join(str(ledger.layout.paths[n]) for n in written) or "nothing")
+    click.echo(f"ledger extract: {summary}", err=True)
+
+
+@main.command("add-paper")
+@click.argument("arxiv_id")
+@click.option("--atom", "atom_file", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="Read this saved arXiv API response (Atom XML) instead of asking arXiv.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for arXiv.")
+@claims_option
+@papers_option
+def add_paper_cmd(arxiv_id, atom_file, timeout, claims, papers):
+    """Add an arXiv paper to papers.csv (title, year, URL and abstract from arXiv's API) and print the
+    claims `ledger extract` drafts for it.
+
+    ARXIV_ID is a new-style (2407.12117, 2407.12117v2) or old-style (hep-th/9901001) id; the row keeps it
+    without the version. The abstract is stored as the feed gives it, each line break and the white space
+    around it folded into one space. Exit 1 when the paper is already in papers.csv, 2 when arXiv cannot be
+    reached or has no such paper."""
+    from .append import AppendRefused, append_rows
+    from .arxiv import ArxivError, fetch_atom, paper_row, parse_atom, split_id
+    from .extract import extract, ledger_tables, render
+    from .layout import PAPERS
+
+    try:
+        base_id, _ = split_id(arxiv_id)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="ARXIV_ID")
+    ledger, _ = _load_or_exit(claims, papers)
+    if base_id in set(ledger["papers"]["paper_id"]):
+        click.echo(f"ledger add-paper: {base_id} is already in {ledger.layout.paths['papers']}", err=True)
+        sys.exit(1)
+    try:
+        xml = atom_file.read_bytes() if atom_file else fetch_atom(arxiv_id, timeout)
+        row = paper_row(parse_atom(xml, arxiv_id), base_id)
+    except (ArxivError, OSError) as e:
+        click.echo(f"ledger add-paper: {e}", err=True)
+        sys.exit(2)
+    try:
+        append_rows(ledger.layout.paths["papers"], PAPERS, [row])
+    except AppendRefused as e:
+        click.echo(f"ledger add-paper: {e}", err=True)
+        sys.exit(1)
+    click.echo(f"ledger add-paper: added {base_id} ({row['year']}) {row['title']}", err=True)
+    ledger, _ = _load_or_exit(claims, papers)
+    drafts = extract(ledger_tables(ledger), [base_id])
+    click.echo(render(drafts.claims, "claims", "csv"), nl=False)
+
+
 if __name__ == "__main__":
     main()
