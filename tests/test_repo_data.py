@@ -19,7 +19,8 @@ def test_bundled_ledger_has_no_findings():
     assert len(result.ledger.claims) > 50  # the seed ledger, not an empty file that trivially passes
 
 
-SEEDS = REPO.parent / "shared" / "seeds"  # ../shared sits beside the checkout in development and CI
+# ../shared sits beside the checkout in development and CI; LEDGER_SEEDS names the folder elsewhere (a worktree)
+SEEDS = Path(os.environ.get("LEDGER_SEEDS") or REPO.parent / "shared" / "seeds")
 
 
 def _seed(name: str) -> Path:
