@@ -20,7 +20,9 @@ from pathlib import Path
 import ledger
 from ledger.compare import comparable
 from ledger.html_report import compression_chart, factors_chart, gains_chart
+from ledger.notebook import offline_charts
 
+offline_charts()  # each chart shows as its Vega-Lite spec plus an SVG: nothing loads from a CDN
 ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "claims.csv").is_file())
 CHARTS = ROOT / "build" / "charts"
 CHARTS.mkdir(parents=True, exist_ok=True)

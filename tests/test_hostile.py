@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import BASE, TESTS, build_ledger, found_tuples, read_expected
@@ -218,10 +219,29 @@ def test_the_typed_value_column_is_left_to_the_schema():
     ("FastNet", False), ("F\u0430stNet", True), ("\u0412\u0415\u0420\u0422", True), ("\u0421\u0431\u0435\u0440", False),
     ("\u03b2-VAE", False), ("\u03bcP", False), ("\u00b5P", True), ("\u03bd-SVM", False), ("sl\u03bfwnet", True),
     ("\uff26astNet", True), ("\U0001d405astNet", True), ("GPT-4\u043e", True), ("\u901a\u4e49\u5343\u95ee", False),
+    # from Unicode's confusables: Armenian vo, Cherokee GO, Cyrillic small em, small capital A
+    ("Tra\u0578sformer", True), ("\u13aalexNet", True), ("LLa\u043cA", True), ("F\u1d00stNet", True),
+    ("Caf\u00e9", False), ("M\u00fcller", False), ("Stra\u00dfe", False), ("S\u00f8ren", False), ("\u0141\u00f3d\u017a", False),
+    ("\u03bb-return", False), ("\u0394-Net", False), ("\u043a\u043e\u0442", False),
 ])
 def test_homoglyph_identifier(name, homoglyph):
     ledger = _ledger_with("subject", [name])
     assert bool(list(hygiene.homoglyph_identifier(ledger))) is homoglyph
+
+
+def test_lookalikes_come_from_unicode_confusables_closed_under_case():
+    latin = hygiene.lookalikes().latin
+    # paired with an ASCII letter; a small letter whose capital is (м: М); a caseless one paired with such (ᴀ: ꭺ, Ꭺ)
+    assert {ch: latin.get(ch) for ch in "\u0578\u13aa\u0430\u043c\u1d00"} == {
+        "\u0578": "n", "\u13aa": "A", "\u0430": "a", "\u043c": "m", "\u1d00": "A"}
+    assert latin["\u0406"] == "I"  # Cyrillic І: Unicode pairs it with l, but it is the capital of і (i)
+    assert not set("é\u00fc\u00df\u00f8\u0142\u03b1\u03bc\u03bd\u0393\u03a3Ａ") & set(latin)  # accents, ß ø ł, Greek names, NFKC
+
+
+@pytest.mark.parametrize("variant", ["F\u1d00stNet", "Fast\u0578et", "\u13aaastNet", "\u0406nception"])
+def test_unicode_lookalikes_fold_into_the_latin_spelling(variant):
+    latin = {"F\u1d00stNet": "FastNet", "Fast\u0578et": "Fastnet", "\u13aaastNet": "AastNet", "\u0406nception": "Inception"}
+    assert hygiene.fold(pd.Series([variant, latin[variant]], dtype="str")).nunique() == 1
 
 
 def test_identifier_collision_reports_the_later_spelling_only():

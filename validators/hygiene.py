@@ -15,14 +15,17 @@ characters, never its meaning:
   contexts) and an error everywhere else (an id, a name, a vocabulary word). NUL never gets here: the
   loader refuses the file (L004).
 - L703 identifier collisions: keys that differ as stored but become equal after Unicode NFKC, case
-  folding, removing invisible characters and folding common Cyrillic/Greek look-alikes to Latin
+  folding, removing invisible characters and folding look-alike letters to the Latin letter they read as
   (`FastNet` vs `Fastnet`, `ﬁne-tune` vs `fine-tune`, `fastnet` vs `fastnеt` with a Cyrillic `е`).
   An identical repeat is a plain duplicate (L105), not a collision.
 - L704 homoglyph identifiers: in identifier and name columns, a word that mixes Latin letters with
-  Cyrillic/Greek look-alikes, a word made only of such look-alikes (Cyrillic `ВЕRТ`), or a character that
-  NFKC turns into another (full-width `ＦastNet`, mathematical `𝐅astNet`, the micro sign `µ`). Greek
-  letters that look like no Latin letter (`α`, `β`, `μ`, `ν`, `ρ`) are left alone: `β-VAE` and `ν-SVM`
-  are real names.
+  look-alikes of another script or form, a word made only of letters Unicode pairs with a Latin letter
+  (Cyrillic `ВЕRТ`), or a character that NFKC turns into another (full-width `ＦastNet`, mathematical
+  `𝐅astNet`, the micro sign `µ`). The look-alikes come from Unicode's confusables (confusables.txt, as
+  the `confusable-homoglyphs` package ships it; see `lookalikes`): Cyrillic `а`, `м`, Armenian `ո`,
+  Cherokee `Ꭺ`, the small capital `ᴀ`... Accented Latin letters (`Café`, `Müller`) are in no pair, and
+  small Greek letters other than the omicron are left alone: `β-VAE`, `μP`, `ν-SVM`, `λ-return` are
+  real names.
 - L705 white space at the start or end of a cell (a warning: invisible in most viewers, and it makes
   two spellings of one name). A leading TAB or CR is reported as L706 instead, and a CR also as L702.
 - L706 formula injection: a cell that starts with `=`, `+`, `-`, `@`, TAB or CR is run as a formula
@@ -50,9 +53,12 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..registry import Hit, check
 from ..text import FORMULA_START_PATTERN, PLAIN_NUMBER_PATTERN
@@ -68,24 +74,62 @@ _FREE_CONTROL_RE = "[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?:[^\n]|\\Z)"
 _INVISIBLE_RE = f"[{INVISIBLE}]"
 _CONTROL_RE = f"[{CONTROL}]"
 
-# Common Cyrillic and Greek letters that render like a Latin letter, and the letter they mimic
-# (after Unicode's confusables.txt, restricted to the look-alikes that occur in practice).
-CONFUSABLES = {
-    # Cyrillic capitals and small letters
-    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
-    "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "Ԛ": "Q", "Ԝ": "W", "Ү": "Y", "Ӏ": "I",
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
-    "ѕ": "s", "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ү": "y",
-    # Greek capitals, and the small omicron (other small Greek letters are used in real names)
-    "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O",
-    "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X", "ο": "o",
-}
-_LOOK = "".join(CONFUSABLES)
-_FOLD_TABLE = str.maketrans(CONFUSABLES)
-_LETTER = r"[^\W\d_]"  # any Unicode letter
-# A word (a run of letters) with a Latin letter and a look-alike, or made of look-alikes only.
-_MIXED_RE = (rf"[A-Za-z]{_LETTER}*[{_LOOK}]|[{_LOOK}]{_LETTER}*[A-Za-z]"
-             rf"|(?<!{_LETTER})[{_LOOK}]+(?!{_LETTER})")
+# Small Greek letters are names of their own (β-VAE, μP, ν-SVM, RoBERTa-α, λ-return), never look-alikes;
+# the small omicron is the exception: it is an o.
+GREEK_NAME_LETTERS = frozenset(map(chr, range(0x3B1, 0x3CA))) - {"ο"}
+
+
+@dataclass(frozen=True)
+class Lookalikes:
+    """Letters outside ASCII that read as a Latin letter, from Unicode's confusables."""
+
+    latin: dict[str, str]  # every look-alike -> the ASCII letter it reads as
+    paired: frozenset[str]  # those Unicode pairs with an ASCII letter directly (Cyrillic а, Armenian ո)
+    mixed_re: str  # RE2: a word with a Latin letter and a look-alike, or made of paired letters only
+    fold_table: dict[int, str]
+
+
+@cache
+def lookalikes() -> Lookalikes:
+    """The look-alike table, built once from the confusables.txt data confusable-homoglyphs ships as JSON.
+
+    A letter is a look-alike when Unicode pairs it with an ASCII letter (Cyrillic а with a, Armenian ո with n,
+    Cherokee Ꭺ with A), when it is a small letter whose capital is one (Cyrillic м: М reads as M), or when it
+    has no case and Unicode pairs it with such a small letter (the small capital ᴀ, paired with Cherokee ꭺ,
+    the small form of Ꭺ). Left out: ASCII, letters NFKC changes (the NFKC step reports and folds them),
+    and GREEK_NAME_LETTERS. Accented Latin letters (é, ü, ñ) and ß, ø, ł read as no ASCII letter.
+    """
+    from confusable_homoglyphs.confusables import confusables_data
+
+    def pairs(ch: str) -> list[str]:
+        return [d["c"] for d in confusables_data.get(ch, ()) if len(d["c"]) == 1]
+
+    def ascii_pairs(ch: str) -> list[str]:
+        return [p for p in pairs(ch) if p.isascii() and p.isalpha()]
+
+    latin, paired = {}, set()
+    for ch in set(confusables_data) | {p for ch in confusables_data for p in pairs(ch)}:
+        if ch.isascii() or not ch.isalpha() or ch in GREEK_NAME_LETTERS or unicodedata.normalize("NFKC", ch) != ch:
+            continue
+        upper, lower = ch.upper(), ch.lower()
+        direct = ascii_pairs(ch)
+        found = direct + [x.lower() for x in (ascii_pairs(upper) if upper != ch and len(upper) == 1 else [])]
+        if upper == lower == ch:  # caseless
+            found += [x for p in pairs(ch) if len(p.upper()) == 1 and p.upper() != p for x in ascii_pairs(p.upper())]
+        if not found:
+            continue
+        # The letter it folds to keeps its case, so that case folding afterwards agrees with the Latin
+        # spelling: Cyrillic І is paired with l, but it is the capital of і, paired with i, so it reads as I.
+        ranked = [x.upper() for x in (ascii_pairs(lower) if lower != ch and len(lower) == 1 else [])] + found
+        latin[ch] = next((x for x in ranked if x.isupper() == ch.isupper()), ranked[0])
+        if direct:
+            paired.add(ch)
+    look, only = (re.escape("".join(sorted(chars))) for chars in (latin, paired))
+    # RE2 syntax (\pL: any letter; no look-behind), run by pyarrow: a Python regex with lookarounds over
+    # these classes is some 60 times slower on a million distinct non-ASCII names
+    mixed_re = rf"[A-Za-z]\pL*[{look}]|[{look}]\pL*[A-Za-z]|(?:^|\PL)[{only}]+(?:\PL|$)"
+    return Lookalikes(latin, frozenset(paired), mixed_re, str.maketrans(latin))
+
 
 # Columns that hold identifiers or names: where look-alike letters and NFKC variants are reported.
 NAME_COLUMNS = {
@@ -218,14 +262,14 @@ def control_character(ledger) -> Iterator[Hit]:
 
 
 def fold(text: pd.Series) -> pd.Series:
-    """The form two identifiers must not share: NFKC, invisible characters removed, Cyrillic and Greek
-    look-alikes made Latin, case-folded. Vectorised; an ASCII cell only needs lower-casing."""
+    """The form two identifiers must not share: NFKC, invisible characters removed, look-alikes made the
+    Latin letter they read as (`lookalikes`), case-folded. Vectorised; an ASCII cell only needs lower-casing."""
     folded = text.str.lower()
     other = ~text.str.isascii().to_numpy(dtype=bool)
     if other.any():
         sub = text[other]
         folded[other] = (sub.str.normalize("NFKC").str.replace(_INVISIBLE_RE, "", regex=True)
-                         .str.translate(_FOLD_TABLE).str.casefold())
+                         .str.translate(lookalikes().fold_table).str.casefold())
     return folded
 
 
@@ -259,9 +303,10 @@ def identifier_collision(ledger) -> Iterator[Hit]:
 
 def _first_confusable(text: str) -> str:
     """The first character that makes `text` a homoglyph identifier (see L704), described."""
+    latin = lookalikes().latin
     for ch in text:
-        if ch in CONFUSABLES:
-            return f"{_describe(ch)} looks like Latin {CONFUSABLES[ch]!r}"
+        if ch in latin:
+            return f"{_describe(ch)} looks like Latin {latin[ch]!r}"
     for ch in text:
         norm = unicodedata.normalize("NFKC", ch)
         if norm != ch:
@@ -271,17 +316,20 @@ def _first_confusable(text: str) -> str:
 
 @check("L704", "homoglyph-identifier", scope="paper")
 def homoglyph_identifier(ledger) -> Iterator[Hit]:
-    """An identifier or name uses no look-alike letters of another script (Cyrillic 'а' in a Latin word) and no characters NFKC changes (full-width, mathematical letters)."""
+    """An identifier or name uses no letter that reads as a Latin letter it is not (Cyrillic 'а' or 'м', Armenian 'ո', Cherokee 'Ꭺ', small capital 'ᴀ' in a Latin word; Unicode's confusables data, via confusable-homoglyphs) and no characters NFKC changes (full-width, mathematical letters); accented letters (Café) and small Greek letters (β-VAE) are fine."""
     c = cells(ledger, NAME_COLUMNS)
     suspect = _where(~c.text.str.isascii())  # ASCII text has no look-alikes and is NFKC-stable
-    sub = c.text.iloc[suspect]
-    bad = (sub.str.contains(_MIXED_RE, regex=True) | sub.str.normalize("NFKC").ne(sub)).to_numpy(dtype=bool)
+    # each distinct text once: names repeat (one subject, metric or context on many claims)
+    codes, distinct = pd.factorize(c.text.iloc[suspect])
+    distinct = pd.Series(distinct, dtype="str")
+    mixed = pc.match_substring_regex(pa.array(distinct, pa.string()), lookalikes().mixed_re)
+    bad = (mixed.to_numpy(zero_copy_only=False) | distinct.str.normalize("NFKC").ne(distinct).to_numpy(dtype=bool))
 
     def describe(column, text):
         return (f"{column} {show(text)!r} is a homoglyph: {_first_confusable(text)}; it looks like a name it is not",
                 "plain letters of one script", show(text))
 
-    yield from _hits(c, suspect[bad], describe)
+    yield from _hits(c, suspect[bad[codes]], describe)
 
 
 @check("L705", "edge-whitespace", "warning", scope="paper")
