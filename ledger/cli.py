@@ -173,7 +173,8 @@ def diff_cmd(base, head, fmt, want_exit_code, check):
         _append_summary(render_markdown(d))
     if check and d.check_errors:
         added = len(d.check_errors) - len(d.lifecycle)
-        click.echo(f"ledger diff --check: FAILED: {len(d.lifecycle)} lifecycle errors, {added} new error findings", err=True)
+        click.echo(f"ledger diff --check: FAILED: {len(d.lifecycle)} lifecycle errors, {added} new error findings",
+                   err=True)
     sys.exit(1 if (want_exit_code and not d.empty) or (check and d.check_errors) else 0)
 
 

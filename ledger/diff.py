@@ -4,7 +4,10 @@ Two ledgers (folders, or git revisions of one) are compared table by table, keye
 `claim_id`, papers by `paper_id`, the vocabularies and relations by their key, waivers by
 (code, claim_id), coverage skips by (paper_id, number, context). A row is added, removed, or changed
 field by field (old -> new). Cells are compared as the strings they are: `52.30` -> `52.3` is a
-change, because the printed precision is part of the value. Row order is not compared.
+change, because the printed precision is part of the value. Row order is not compared. A claim removed under
+one id and added under another with the same content (RENAME_MATCH) is one rename, not an addition and a
+removal. The claims' changes are then held against the claim lifecycle (ledger/lifecycle.py, rules L8xx):
+what `ledger diff --check` fails on, with the error findings the change adds (LedgerDiff.check_errors).
 
 Both sides are also validated, and the findings that appear or disappear are listed. The head is validated
 whole; the base only for the papers whose rows changed, plus the whole-ledger checks, the rest taken from
@@ -264,7 +267,8 @@ def _renames(spec: TableSpec, added: list, removed: list) -> tuple[list, list, l
         c = content(r)
         if c in unique:
             old_key, o = old_of[c]
-            renamed.append((old_key, Rename(old_key, k, _field_changes(spec, o, r, DIFF_KEYS[spec.name]), _beside(spec, r))))
+            also = _field_changes(spec, o, r, skip=DIFF_KEYS[spec.name])
+            renamed.append((old_key, Rename(old_key, k, also, _beside(spec, r))))
     return ([(k, r) for k, r in added if content(r) not in unique],
             [(k, r) for k, r in removed if content(r) not in unique], renamed)
 

@@ -88,12 +88,14 @@ def _transition(side: str, claim_id: str, old: str, new: str) -> list:
     allowed = TRANSITIONS.get(old)
     if allowed is None or new not in TRANSITIONS or new in allowed:
         return []
-    may = "retracted is final" if allowed == (old,) else f"{old} may become only {' or '.join(s for s in allowed if s != old)}"
-    return [(side, claim_id, STATUS_TRANSITION, ("status", f"{old} -> {new} is not allowed: {may}", " or ".join(allowed), new))]
+    onwards = " or ".join(s for s in allowed if s != old)
+    may = f"{old} is final" if not onwards else f"{old} may become only {onwards}"
+    message = f"{old} -> {new} is not allowed: {may}"
+    return [(side, claim_id, STATUS_TRANSITION, ("status", message, " or ".join(allowed), new))]
 
 
 def _lines(table: Table | None, claim_ids: list[str]) -> dict[str, int]:
-    """The physical line of each claim_id's first row in the table (vectorised over the table; ids not in it left out)."""
+    """The physical line of each claim_id's first row in the table (vectorised; an id not in it is left out)."""
     if table is None or not claim_ids or not len(table.frame):
         return {}
     ids = table.frame["claim_id"].astype("str")
