@@ -19,7 +19,8 @@ def catalogue() -> list[Rule]:
     return [RULES[c] for c in sorted(RULES)]
 
 
-STAGES = {"load": "File and CSV structure", "schema": "Schema (the declaration in ledger/datapackage.json)", "check": "Consistency checks", "waiver": "Waivers"}
+STAGES = {"load": "File and CSV structure", "schema": "Schema (the declaration in ledger/datapackage.json)", "check": "Consistency checks", "waiver": "Waivers",
+          "lifecycle": "Claim lifecycle (`ledger diff --check`, between the base and the head of a change)"}
 
 
 def render_catalogue() -> str:

@@ -152,10 +152,14 @@ def fmt_cmd(check, paths):
 @main.command("diff")
 @click.argument("base", required=False)
 @click.argument("head", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "github"]), default="text",
+              help="Output format (github: the lifecycle errors as annotations, then the text).")
 @click.option("--exit-code", "want_exit_code", is_flag=True, help="Exit 1 when the ledgers differ.")
-def diff_cmd(base, head, fmt, want_exit_code):
-    """Semantic diff keyed by claim_id: claims and papers added, removed, changed, and findings that appear or disappear.
+@click.option("--check", "check", is_flag=True,
+              help="Exit 1 when the change breaks the claim lifecycle (L8xx) or adds error findings.")
+def diff_cmd(base, head, fmt, want_exit_code, check):
+    """Semantic diff keyed by claim_id: claims and papers added, removed, renamed, changed, and findings that appear or
+    disappear.
 
     BASE and HEAD are git revisions (default: the merge base with the default branch, against the
     working tree) or two ledger folders."""
@@ -169,7 +173,11 @@ def diff_cmd(base, head, fmt, want_exit_code):
     click.echo(RENDERERS[fmt](d), nl=False)
     if os.environ.get("GITHUB_STEP_SUMMARY") and os.environ.get("GITHUB_ACTIONS") == "true":
         _append_summary(render_markdown(d))
-    sys.exit(1 if want_exit_code and not d.empty else 0)
+    if check and d.check_errors:
+        added = len(d.check_errors) - len(d.lifecycle)
+        click.echo(f"ledger diff --check: FAILED: {len(d.lifecycle)} lifecycle errors, {added} new error findings",
+                   err=True)
+    sys.exit(1 if (want_exit_code and not d.empty) or (check and d.check_errors) else 0)
 
 
 @main.command()

@@ -4,7 +4,10 @@ Two ledgers (folders, or git revisions of one) are compared table by table, keye
 `claim_id`, papers by `paper_id`, the vocabularies and relations by their key, waivers by
 (code, claim_id), coverage skips by (paper_id, number, context). A row is added, removed, or changed
 field by field (old -> new). Cells are compared as the strings they are: `52.30` -> `52.3` is a
-change, because the printed precision is part of the value. Row order is not compared.
+change, because the printed precision is part of the value. Row order is not compared. A claim removed under
+one id and added under another with the same content (RENAME_MATCH) is one rename, not an addition and a
+removal. The claims' changes are then held against the claim lifecycle (ledger/lifecycle.py, rules L8xx):
+what `ledger diff --check` fails on, with the error findings the change adds (LedgerDiff.check_errors).
 
 Both sides are also validated, and the findings that appear or disappear are listed. The head is validated
 whole; the base only for the papers whose rows changed, plus the whole-ledger checks, the rest taken from
@@ -48,6 +51,15 @@ DIFF_KEYS: dict[str, tuple[str, ...]] = {spec.name: (spec.key,) for spec in SPEC
     "skips": ("paper_id", "number", "context"),
 }
 KEY_SEPARATOR = " / "
+# A row removed under one key and added under another, equal in these columns, is a rename: what the claim says
+# and where it says it (the review columns reading, status, notes may change with it). Only an unambiguous match
+# is a rename: one removed and one added row with these cells; two candidates on either side stay added/removed.
+RENAME_MATCH: dict[str, tuple[str, ...]] = {
+    "claims": ("paper_id", "subject", "metric", "value", "unit", "baseline", "context", "qualifier", "quote"),
+}
+# Cells of the head row shown beside a changed or renamed row: a claim's field is judged against its quote, and
+# its status says whether the lifecycle (ledger/lifecycle.py) holds it.
+BESIDE: dict[str, tuple[str, ...]] = {"claims": ("status", "quote")}
 GITHUB_COMMENT_LIMIT = 65_536  # characters in an issue or PR comment body
 
 
@@ -69,6 +81,23 @@ class FieldChange:
 class RowChange:
     key: str
     fields: tuple[FieldChange, ...]
+    beside: tuple[tuple[str, str], ...] = ()  # cells of the head row shown beside the change (BESIDE)
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "fields": [vars(f) for f in self.fields], "beside": dict(self.beside)}
+
+
+@dataclass(frozen=True)
+class Rename:
+    """A row removed under one key and added under another with the same content (RENAME_MATCH): one rename."""
+
+    old: str
+    new: str
+    fields: tuple[FieldChange, ...]  # what else changed (columns outside RENAME_MATCH)
+    beside: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"old": self.old, "new": self.new, "fields": [vars(f) for f in self.fields], "beside": dict(self.beside)}
 
 
 @dataclass(frozen=True)
@@ -79,22 +108,29 @@ class TableDiff:
     added: tuple[dict, ...] = ()
     removed: tuple[dict, ...] = ()
     changed: tuple[RowChange, ...] = ()
+    renamed: tuple[Rename, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
+        return not (self.added or self.removed or self.changed or self.renamed)
 
     def counts(self) -> dict[str, int]:
-        return {"added": len(self.added), "removed": len(self.removed), "changed": len(self.changed)}
+        return {"added": len(self.added), "removed": len(self.removed), "changed": len(self.changed),
+                "renamed": len(self.renamed)}
 
     def to_dict(self) -> dict:
         return {"added": list(self.added), "removed": list(self.removed),
-                "changed": [{"key": c.key, "fields": [vars(f) for f in c.fields]} for c in self.changed]}
+                "changed": [c.to_dict() for c in self.changed], "renamed": [r.to_dict() for r in self.renamed]}
 
     @classmethod
     def from_dict(cls, table: str, d: dict) -> "TableDiff":
-        changed = tuple(RowChange(c["key"], tuple(FieldChange(**f) for f in c["fields"])) for c in d["changed"])
-        return cls(table, tuple(d["added"]), tuple(d["removed"]), changed)
+        def fields(c: dict) -> tuple[FieldChange, ...]:
+            return tuple(FieldChange(**f) for f in c["fields"])
+
+        changed = tuple(RowChange(c["key"], fields(c), tuple(c.get("beside", {}).items())) for c in d["changed"])
+        renamed = tuple(Rename(r["old"], r["new"], fields(r), tuple(r.get("beside", {}).items()))
+                        for r in d.get("renamed", ()))
+        return cls(table, tuple(d["added"]), tuple(d["removed"]), changed, renamed)
 
 
 @dataclass(frozen=True)
@@ -106,6 +142,13 @@ class LedgerDiff:
     tables: dict[str, TableDiff] = field(default_factory=dict)  # every table of layout.SPECS
     findings_appeared: tuple[Finding, ...] = ()  # in head, not in base (located in head)
     findings_disappeared: tuple[Finding, ...] = ()  # in base, not in head (located in base)
+    lifecycle: tuple[Finding, ...] = ()  # what the change does to reviewed claims (ledger/lifecycle.py): errors
+
+    @property
+    def check_errors(self) -> tuple[Finding, ...]:
+        """What fails `ledger diff --check`: the lifecycle errors and the error findings the change adds (the
+        base's own errors are not the change's)."""
+        return self.lifecycle + tuple(f for f in self.findings_appeared if f.severity is Severity.ERROR)
 
     @property
     def claims(self) -> TableDiff:
@@ -123,19 +166,22 @@ class LedgerDiff:
     def summary(self) -> dict:
         return {"tables": {name: t.counts() for name, t in self.tables.items()},
                 "findings": {"appeared": len(self.findings_appeared), "disappeared": len(self.findings_disappeared),
-                             "appeared_errors": sum(f.severity is Severity.ERROR for f in self.findings_appeared)}}
+                             "appeared_errors": sum(f.severity is Severity.ERROR for f in self.findings_appeared),
+                             "lifecycle": len(self.lifecycle)}}
 
     def to_dict(self) -> dict:
         return {"base": self.base, "head": self.head, "summary": self.summary(),
                 "tables": {name: t.to_dict() for name, t in self.tables.items()},
                 "findings": {"appeared": [f.to_dict() for f in self.findings_appeared],
-                             "disappeared": [f.to_dict() for f in self.findings_disappeared]}}
+                             "disappeared": [f.to_dict() for f in self.findings_disappeared],
+                             "lifecycle": [f.to_dict() for f in self.lifecycle]}}
 
     @classmethod
     def from_dict(cls, d: dict) -> "LedgerDiff":
         return cls(d["base"], d["head"], {name: TableDiff.from_dict(name, t) for name, t in d["tables"].items()},
                    tuple(_finding_from_dict(f) for f in d["findings"]["appeared"]),
-                   tuple(_finding_from_dict(f) for f in d["findings"]["disappeared"]))
+                   tuple(_finding_from_dict(f) for f in d["findings"]["disappeared"]),
+                   tuple(_finding_from_dict(f) for f in d["findings"].get("lifecycle", ())))
 
 
 def _finding_from_dict(d: dict) -> Finding:
@@ -171,20 +217,60 @@ def diff_table(spec: TableSpec, old: Table | None, new: Table | None) -> TableDi
         differs |= _ne(a[c], old_rows, b[c], new_rows)
     old_rows, new_rows = old_rows[differs], new_rows[differs]
 
-    changed = [(key, RowChange(key, tuple(FieldChange(c, o[c], n[c]) for c in spec.columns if o[c] != n[c])))
+    changed = [(key, _row_change(spec, key, o, n))
                for key, o, n in zip(ka.take(old_rows).tolist(), _records(a, old_rows), _records(b, new_rows))]
     removed_at = ia[~both]
     added_at = ib[~kb_u.isin(ka_u).to_numpy()]
     removed = list(zip(ka.take(removed_at).tolist(), _records(a, removed_at)))
     added = list(zip(kb.take(added_at).tolist(), _records(b, added_at)))
+    added, removed, renamed = _renames(spec, added, removed)  # keys unique on both sides: a key repeated is no rename
     if len(repeated):
         at_a, at_b = np.flatnonzero(ra), np.flatnonzero(rb)
         rep = _diff_rows(spec, _group(ka.take(at_a).tolist(), _records(a, at_a)),
                          _group(kb.take(at_b).tolist(), _records(b, at_b)))
         added, removed, changed = added + rep[0], removed + rep[1], changed + rep[2]
     # sorted by key, stably: a repeated key keeps the order _diff_rows gave its rows
-    added, removed, changed = ([item for _, item in sorted(x, key=lambda kv: kv[0])] for x in (added, removed, changed))
-    return TableDiff(spec.name, tuple(added), tuple(removed), tuple(changed))
+    added, removed, changed, renamed = ([item for _, item in sorted(x, key=lambda kv: kv[0])]
+                                        for x in (added, removed, changed, renamed))
+    return TableDiff(spec.name, tuple(added), tuple(removed), tuple(changed), tuple(renamed))
+
+
+def _field_changes(spec: TableSpec, o: dict, n: dict, skip: tuple[str, ...] = ()) -> tuple[FieldChange, ...]:
+    return tuple(FieldChange(c, o[c], n[c]) for c in spec.columns if o[c] != n[c] and c not in skip)
+
+
+def _beside(spec: TableSpec, head_row: dict) -> tuple[tuple[str, str], ...]:
+    return tuple((c, head_row[c]) for c in BESIDE.get(spec.name, ()))
+
+
+def _row_change(spec: TableSpec, key: str, o: dict, n: dict) -> RowChange:
+    return RowChange(key, _field_changes(spec, o, n), _beside(spec, n))
+
+
+def _renames(spec: TableSpec, added: list, removed: list) -> tuple[list, list, list]:
+    """(added, removed, renamed) as (key, item) pairs: each added row whose RENAME_MATCH cells are those of exactly
+    one removed row, and of no other added row, is that row renamed. Works on the added and removed rows only."""
+    match = RENAME_MATCH.get(spec.name)
+    if not match or not added or not removed:
+        return added, removed, []
+
+    def content(row: dict) -> tuple:
+        return tuple(row[c] for c in match)
+
+    gone, new = Counter(content(r) for _, r in removed), Counter(content(r) for _, r in added)
+    unique = {c for c, n in gone.items() if n == 1 and new.get(c) == 1}
+    if not unique:
+        return added, removed, []
+    old_of = {content(r): (k, r) for k, r in removed if content(r) in unique}
+    renamed = []
+    for k, r in added:
+        c = content(r)
+        if c in unique:
+            old_key, o = old_of[c]
+            also = _field_changes(spec, o, r, skip=DIFF_KEYS[spec.name])
+            renamed.append((old_key, Rename(old_key, k, also, _beside(spec, r))))
+    return ([(k, r) for k, r in added if content(r) not in unique],
+            [(k, r) for k, r in removed if content(r) not in unique], renamed)
 
 
 def _diff_rows(spec: TableSpec, old_rows: dict[str, list[dict]], new_rows: dict[str, list[dict]]):
@@ -199,7 +285,7 @@ def _diff_rows(spec: TableSpec, old_rows: dict[str, list[dict]], new_rows: dict[
             else:
                 after.append(row)
         for o, n in zip(before, after):
-            changed.append((key, RowChange(key, tuple(FieldChange(c, o[c], n[c]) for c in spec.columns if o[c] != n[c]))))
+            changed.append((key, _row_change(spec, key, o, n)))
         removed += [(key, r) for r in before[len(after):]]
         added += [(key, r) for r in after[len(before):]]
     return added, removed, changed
@@ -504,18 +590,28 @@ def diff_ledgers(old: Source, new: Source, *, findings: bool = True,
     both sides whole (the definition, for tests): the result is the same."""
     if not (findings and incremental):
         a, b = load_side(old, findings), load_side(new, findings)
-        tables = {spec.name: diff_table(spec, a.tables.get(spec.name), b.tables.get(spec.name)) for spec in SPECS}
+        tables, lifecycle = _compare(a, b)
     else:
-        a, b, tables = validate_pair(old, new)
+        a, b, tables, lifecycle = validate_pair(old, new)
     appeared, disappeared = diff_findings(a.findings, b.findings) if findings else ([], [])
-    return LedgerDiff(base_label or _label(old), head_label or _label(new), tables, tuple(appeared), tuple(disappeared))
+    return LedgerDiff(base_label or _label(old), head_label or _label(new), tables, tuple(appeared), tuple(disappeared),
+                      tuple(lifecycle))
 
 
-def validate_pair(old: Source, new: Source) -> tuple[_Side, _Side, dict[str, TableDiff]]:
-    """Both sides' validation findings (each equal to validating it whole) and the table diffs, validating the
-    base only for the papers that changed and releasing its tables before the head is validated."""
-    a, b = _open(old, True), _open(new, True)
+def _compare(a: _Side, b: _Side) -> tuple[dict[str, TableDiff], list[Finding]]:
+    """Every table's diff, and the lifecycle errors of the claims' (which need the tables for lines)."""
+    from .lifecycle import lifecycle_findings
+
     tables = {spec.name: diff_table(spec, a.tables.get(spec.name), b.tables.get(spec.name)) for spec in SPECS}
+    return tables, lifecycle_findings(a.tables.get("claims"), b.tables.get("claims"), tables["claims"])
+
+
+def validate_pair(old: Source, new: Source) -> tuple[_Side, _Side, dict[str, TableDiff], list[Finding]]:
+    """Both sides' validation findings (each equal to validating it whole), the table diffs and the lifecycle
+    errors, validating the base only for the papers that changed and releasing its tables before the head is
+    validated."""
+    a, b = _open(old, True), _open(new, True)
+    tables, lifecycle = _compare(a, b)
     per_paper, whole = _split_rules()
     codes = {r.code for r in per_paper}
     paired = _pair(a.ledger, b.ledger) if a.ledger is not None and b.ledger is not None else None
@@ -542,7 +638,7 @@ def validate_pair(old: Source, new: Source) -> tuple[_Side, _Side, dict[str, Tab
             a.findings, a.partial = sort_findings(base_part + moved), True
     b.tables, b.ledger = {}, None
     a.findings, b.findings = _relabel(a.layout, a.findings), _relabel(b.layout, b.findings)
-    return a, b, tables
+    return a, b, tables, lifecycle
 
 
 def _label(src: Source) -> str:
@@ -690,16 +786,27 @@ def _quoted(s: str) -> str:
     return '"' + visible(s).replace('"', '\\"') + '"'
 
 
-# What an added or removed row shows besides its key (JSON always has the whole row).
+# What a removed row shows besides its key (JSON always has the whole row).
 ROW_SUMMARY: dict[str, tuple[str, ...]] = {
-    "claims": ("paper_id", "subject", "metric", "value", "unit", "baseline", "quote"),
+    "claims": ("paper_id", "subject", "metric", "value", "unit", "baseline", "quote", "status"),
     "papers": ("title", "year"),
 }
+# Tables whose added rows show every column, empty ones too: a new claim is reviewed cell by cell.
+ADDED_IN_FULL = ("claims",)
+
+
+def _summary_columns(table: str, row: dict, verb: str = "removed") -> tuple[str, ...]:
+    if verb == "added" and table in ADDED_IN_FULL:
+        return tuple(c for c in row if c not in DIFF_KEYS[table])
+    return ROW_SUMMARY.get(table) or tuple(c for c in row if c not in DIFF_KEYS[table])
 
 
 def _row_summary(table: str, row: dict) -> str:
-    cols = ROW_SUMMARY.get(table) or tuple(c for c in row if c not in DIFF_KEYS[table])
-    return " ".join(f"{c}={_quoted(row[c])}" for c in cols if row.get(c))
+    return " ".join(f"{c}={_quoted(row[c])}" for c in _summary_columns(table, row) if row.get(c))
+
+
+def _beside_text(beside: tuple[tuple[str, str], ...]) -> str:
+    return "".join(f" {c}={_quoted(v)}" for c, v in beside)
 
 
 def _row_key(table: str, row: dict) -> str:
@@ -711,13 +818,18 @@ def _counts_line(d: LedgerDiff) -> str:
     for name, t in d.tables.items():
         if not t.empty:
             c = t.counts()
-            parts.append(f"{name} +{c['added']} -{c['removed']} ~{c['changed']}")
+            renamed = f" >{c['renamed']}" if c["renamed"] else ""
+            parts.append(f"{name} +{c['added']} -{c['removed']} ~{c['changed']}{renamed}")
     parts.append(f"findings +{len(d.findings_appeared)} -{len(d.findings_disappeared)}")
+    if d.lifecycle:
+        parts.append(f"lifecycle errors {len(d.lifecycle)}")
     return ", ".join(parts)
 
 
 def render_text(d: LedgerDiff) -> str:
-    """For a terminal: `+`/`-`/`~` per row, field changes indented, then the findings."""
+    """For a terminal: `+` added (a claim with every column, one per line), `-` removed, `>` renamed, `~` changed
+    (field changes indented, the claim's status and quote beside its id), then the lifecycle errors (`!`) and
+    the findings."""
     from .report import text_line
 
     out = [f"ledger diff {d.base} -> {d.head}"]
@@ -725,11 +837,20 @@ def render_text(d: LedgerDiff) -> str:
         return "\n".join(out + ["no changes"]) + "\n"
     out.append(_counts_line(d))
     for name, t in d.tables.items():
-        for sign, rows in (("+", t.added), ("-", t.removed)):
-            out += [f"{sign} {name} {_row_key(name, row)}  {_row_summary(name, row)}".rstrip() for row in rows]
+        for row in t.added:
+            if name in ADDED_IN_FULL:
+                out.append(f"+ {name} {_row_key(name, row)}")
+                out += [f"    {c}: {_quoted(row[c])}" for c in _summary_columns(name, row, "added")]
+            else:
+                out.append(f"+ {name} {_row_key(name, row)}  {_row_summary(name, row)}".rstrip())
+        out += [f"- {name} {_row_key(name, row)}  {_row_summary(name, row)}".rstrip() for row in t.removed]
+        for r in t.renamed:
+            out.append(f"> {name} {r.old} -> {r.new} {_beside_text(r.beside)}".rstrip())
+            out += [f"    {f.column}: {show_change(f.old, f.new)}" for f in r.fields]
         for c in t.changed:
-            out.append(f"~ {name} {c.key}")
+            out.append(f"~ {name} {c.key} {_beside_text(c.beside)}".rstrip())
             out += [f"    {f.column}: {show_change(f.old, f.new)}" for f in c.fields]
+    out += [f"! lifecycle {text_line(f)}" for f in d.lifecycle]
     out += [f"+ finding {text_line(f)}" for f in d.findings_appeared]
     out += [f"- finding {text_line(f)}" for f in d.findings_disappeared]
     return "\n".join(out) + "\n"
@@ -769,8 +890,26 @@ def _md_value(s: str) -> str:
     return _code(s) if s else ""
 
 
-def _markdown_blocks(d: LedgerDiff) -> list[tuple[list[str], list[str]]]:
-    """(heading lines, item lines) per section; each item line is one change or finding."""
+DETAILS_AFTER = 10  # a section of more items than this is folded (<details>) in the job summary
+
+Block = tuple[list[str], list[str], list[str]]
+
+
+def _block(title: str, table_head: list[str], items: list[str]) -> Block:
+    """(heading lines, item lines, closing lines) of one section; a long one folded under its title."""
+    head = ["", f"### {title}", ""]
+    if len(items) <= DETAILS_AFTER:
+        return head + table_head, items, []
+    return head + [f"<details><summary>{len(items)} rows</summary>", "", *table_head], items, ["", "</details>"]
+
+
+def _md_beside(change) -> list[str]:
+    return [_md_value(v) for _, v in change.beside]
+
+
+def _markdown_blocks(d: LedgerDiff) -> list[Block]:
+    """The sections: lifecycle errors, findings, then per table changed, renamed, added, removed rows.
+    Each item line is one change or finding."""
     from .report import location
 
     blocks = []
@@ -780,26 +919,38 @@ def _markdown_blocks(d: LedgerDiff) -> list[tuple[list[str], list[str]]]:
         return "| " + " | ".join(_md_text(x) for x in (f.severity.value, location(f), f"{f.code} {f.check}",
                                                          f.claim_id, f.column, f.message)) + " |"
 
-    if d.findings_appeared:
-        blocks.append((["", "### New findings", "", *finding_head], [finding_row(f) for f in d.findings_appeared]))
-    if d.findings_disappeared:
-        blocks.append((["", "### Findings gone", "", *finding_head], [finding_row(f) for f in d.findings_disappeared]))
+    for title, found in (("Lifecycle errors (`ledger diff --check` fails)", d.lifecycle),
+                         ("New findings", d.findings_appeared), ("Findings gone", d.findings_disappeared)):
+        if found:
+            blocks.append(_block(title, finding_head, [finding_row(f) for f in found]))
     for name, t in d.tables.items():
+        key = "/".join(DIFF_KEYS[name])
+        beside = BESIDE.get(name, ())
+        beside_head = "".join(f" {c} (head) |" for c in beside)
         if t.changed:
             rows = []
             for c in t.changed:
-                for f in c.fields:
+                for i, f in enumerate(c.fields):
                     old, new = _md_change(f.old, f.new)
-                    rows.append(f"| {_code(c.key)} | {_md_text(f.column)} | {old} | {new} |")
-            blocks.append((["", f"### {name.capitalize()} changed", "",
-                            f"| {'/'.join(DIFF_KEYS[name])} | column | base | head |", "|---|---|---|---|"], rows))
+                    cells = _md_beside(c) if i == 0 else [""] * len(beside)  # once per row: its first field
+                    rows.append(f"| {_code(c.key)} | {_md_text(f.column)} | {old} | {new} |"
+                                + "".join(f" {x} |" for x in cells))
+            blocks.append(_block(f"{name.capitalize()} changed", [
+                f"| {key} | column | base | head |{beside_head}", "|---" * (4 + len(beside)) + "|"], rows))
+        if t.renamed:
+            rows = []
+            for r in t.renamed:
+                also = "; ".join(f"{_md_text(f.column)}: {' → '.join(_md_change(f.old, f.new))}" for f in r.fields)
+                rows.append(f"| {_code(r.old)} | {_code(r.new)} | {also} |" + "".join(f" {x} |" for x in _md_beside(r)))
+            blocks.append(_block(f"{name.capitalize()} renamed (same content, new {key})", [
+                f"| base {key} | head {key} | also changed |{beside_head}", "|---" * (3 + len(beside)) + "|"], rows))
         for verb, rows in (("added", t.added), ("removed", t.removed)):
             if rows:
-                cols = ROW_SUMMARY.get(name) or tuple(c for c in rows[0] if c not in DIFF_KEYS[name])
-                head = [f"| {'/'.join(DIFF_KEYS[name])} | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+                cols = _summary_columns(name, rows[0], verb)
+                head = [f"| {key} | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
                 items = [f"| {_code(_row_key(name, r))} | " + " | ".join(_md_value(r[c]) for c in cols) + " |"
                          for r in rows]
-                blocks.append((["", f"### {name.capitalize()} {verb}", "", *head], items))
+                blocks.append(_block(f"{name.capitalize()} {verb}", head, items))
     return blocks
 
 
@@ -808,21 +959,24 @@ def render_markdown(d: LedgerDiff, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     needed, saying how many changes were left out."""
     out = [f"**ledger diff** {_code(d.base)} → {_code(d.head)}: " + ("no changes" if d.empty else _counts_line(d))]
     blocks = _markdown_blocks(d)
-    total = sum(len(items) for _, items in blocks)
+    total = sum(len(items) for _, items, _ in blocks)
 
     def note(left_out: int) -> str:
         return (f"_… {left_out} more changes not shown: a comment is limited to {limit:,} characters. "
                 "Run `ledger diff` for the full list._")
 
+    def size_of(lines: list[str]) -> int:
+        return sum(len(x) + 1 for x in lines)
+
     budget = limit - len(note(total)) - 2
     size = len(out[0]) + 1
     shown = 0
-    for head, items in blocks:
-        head_size = sum(len(x) + 1 for x in head)
-        if size + head_size + (len(items[0]) + 1 if items else 0) > budget:
+    for head, items, tail in blocks:
+        closing = size_of(tail)  # a folded section is closed even when it is cut
+        if size + size_of(head) + closing + (len(items[0]) + 1 if items else 0) > budget:
             break
         out += head
-        size += head_size
+        size += size_of(head) + closing
         for item in items:
             if size + len(item) + 1 > budget:
                 break
@@ -830,17 +984,33 @@ def render_markdown(d: LedgerDiff, limit: int = GITHUB_COMMENT_LIMIT) -> str:
             size += len(item) + 1
             shown += 1
         else:
+            out += tail
             continue
+        out += tail
         break
     if shown < total:
         out += ["", note(total - shown)]
     return "\n".join(out) + "\n"
 
 
-RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown}
+def render_github(d: LedgerDiff) -> str:
+    """For a workflow step: the lifecycle errors as annotations (on the head's line; a removed claim, whose line is
+    the base's, on the file), then the text. The validate step annotates the head's own findings already."""
+    from .lifecycle import BASE_LOCATED
+    from .report import GITHUB_ANNOTATION_LIMIT, github_command
+
+    shown = d.lifecycle[:GITHUB_ANNOTATION_LIMIT]
+    out = [github_command(replace(f, line=None) if f.code in BASE_LOCATED else f) for f in shown]
+    if len(d.lifecycle) > len(shown):
+        out.append(f"::notice title=ledger diff::{len(d.lifecycle) - len(shown)} more lifecycle errors are not "
+                   "annotated; see the job summary or the text below")
+    return "".join(line + "\n" for line in out) + render_text(d)
 
 
-__all__ = ["DIFF_KEYS", "DiffError", "FieldChange", "GITHUB_COMMENT_LIMIT", "LedgerDiff", "RENDERERS", "RowChange",
-           "TableDiff", "default_base", "default_branch", "diff_findings", "diff_ledgers", "diff_revisions",
-           "diff_table", "export_revision", "finding_identity", "render_json", "render_markdown", "render_text",
-           "resolve_diff", "show_change", "word_diff"]
+RENDERERS = {"text": render_text, "json": render_json, "markdown": render_markdown, "github": render_github}
+
+
+__all__ = ["BESIDE", "DIFF_KEYS", "DiffError", "FieldChange", "GITHUB_COMMENT_LIMIT", "LedgerDiff", "RENAME_MATCH",
+           "RENDERERS", "Rename", "RowChange", "TableDiff", "default_base", "default_branch", "diff_findings",
+           "diff_ledgers", "diff_revisions", "diff_table", "export_revision", "finding_identity", "render_github",
+           "render_json", "render_markdown", "render_text", "resolve_diff", "show_change", "word_diff"]

@@ -4,7 +4,8 @@ registers a consistency check. Non-check rules are declared as data in ledger/ru
 
 Codes are stable: never renumber or reuse one (retired codes are listed in RETIRED).
 Families: L0xx file and CSV structure, L1xx schema, L2xx provenance, L3xx ranges,
-L4xx arithmetic (intervals, implied values, relations, granularity), L5xx cross-claim, L6xx waivers.
+L4xx arithmetic (intervals, implied values, relations, granularity), L5xx cross-claim, L6xx waivers,
+L7xx cell hygiene, L8xx the claim lifecycle between two revisions (`ledger diff --check`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Rule:
     name: str
     severity: Severity
     summary: str
-    stage: str  # "load", "schema", "check", "waiver"
+    stage: str  # "load", "schema", "check", "waiver", "lifecycle"
     func: Callable[["Ledger"], Iterable[Hit]] | None = None
     scope: str = "ledger"  # checks only: "paper" or "ledger" (see SCOPES)
     needs: tuple[str, ...] = ()  # checks only: tables that must load whole, or the check's findings would be noise

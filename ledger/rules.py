@@ -1,5 +1,5 @@
 """Every rule that is not a check function, as data: the loader's (L0xx), the schema's (L1xx), the
-engine's and the waivers' (L6xx). The checks declare themselves with `@check` in validators/; the
+engine's and the waivers' (L6xx), and the claim lifecycle between two revisions (L8xx). The checks declare themselves with `@check` in validators/; the
 catalogue (ledger/catalogue.py) lists both. Codes are stable: never renumber or reuse one."""
 
 from __future__ import annotations
@@ -39,3 +39,10 @@ CHECK_ERROR = rule("L000", "check-error", "error", "A check could not run on thi
 # Waivers (ledger/waivers.py)
 UNMATCHED = rule("L601", "waiver-unmatched", "warning", "A waiver matches no finding any more; remove it.", "waiver")
 UNKNOWN_CODE = rule("L602", "waiver-unknown-code", "error", "A waiver names a code that is not in the catalogue, or one that cannot be waived.", "waiver")
+
+# The claim lifecycle, between two revisions of the ledger (ledger/lifecycle.py, `ledger diff --check`). A claim
+# leaves `draft` once reviewed; from then on its row is the record of what was reviewed: corrections are new claims.
+REVIEWED_REMOVED = rule("L801", "reviewed-claim-removed", "error", "A claim that is verified, disputed or retracted on the base is gone from the head; keep the row and mark it disputed or retracted. The line is the base's.", "lifecycle")
+REVIEWED_RENAMED = rule("L802", "reviewed-claim-renamed", "error", "A claim that is verified, disputed or retracted on the base has a new claim_id in the head; claim_ids are stable once reviewed: keep the old id.", "lifecycle")
+REVIEWED_EDITED = rule("L803", "reviewed-claim-edited", "error", "A claim that is verified, disputed or retracted on the base changed its paper_id, value, unit or quote; mark it disputed or retracted and add the corrected claim under a new claim_id.", "lifecycle")
+STATUS_TRANSITION = rule("L804", "status-transition", "error", "A claim's status moved backwards: verified may become only disputed or retracted, disputed only verified or retracted, and retracted is final.", "lifecycle")

@@ -9,8 +9,9 @@ from .registry import RULES
 from .rules import UNKNOWN_CODE, UNMATCHED
 
 
-# Structural problems cannot be waived: a file that does not load would make every other check lie.
-UNWAIVABLE_STAGES = ("load",)
+# Structural problems cannot be waived: a file that does not load would make every other check lie. Lifecycle
+# findings are about a change, not the ledger: no waiver row can accept one.
+UNWAIVABLE_STAGES = ("load", "lifecycle")
 
 
 def apply_waivers(findings: list[Finding], ledger: Ledger) -> tuple[list[Finding], int]:

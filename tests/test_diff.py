@@ -60,15 +60,22 @@ def test_golden(fixture_diff, fmt, render):
 
 
 def test_fixture_pair(fixture_diff):
-    """One claim changed in value precision, one reviewed, one added, one removed, rows reversed."""
+    """One claim changed in value precision, one reviewed, one moved back to draft, one added, one removed, one
+    renamed, rows reversed; three of the changes break the lifecycle."""
     d = fixture_diff
     assert [r["claim_id"] for r in d.claims.added] == ["slownet-tokens"]
     assert [r["claim_id"] for r in d.claims.removed] == ["fastnet-tokens"]
     assert {c.key: c.fields for c in d.claims.changed} == {
         "fastnet-accuracy": (FieldChange("status", "draft", "verified"),
                              FieldChange("notes", "", "second reviewer: checked against the PDF | table 2")),
+        "fastnet-speed-vs-slownet": (FieldChange("status", "verified", "draft"),),
         "slownet-accuracy": (FieldChange("value", "74.90", "74.9"),),  # precision is part of the value
     }
+    assert [(r.old, r.new, r.fields) for r in d.claims.renamed] == [
+        ("fastnet-latency-vs-slownet", "fastnet-latency-reduction-vs-slownet", ())]
+    assert [(f.code, f.claim_id, f.column, f.line) for f in d.lifecycle] == [
+        ("L803", "slownet-accuracy", "value", 4), ("L804", "fastnet-speed-vs-slownet", "status", 5),
+        ("L801", "fastnet-tokens", "claim_id", 7)]  # L801: the base's line, the row is gone from the head
     assert [c.key for c in d.papers.changed] == ["2401.00002"]
     assert [c.key for c in d.tables["entities"].changed] == ["SlowNet"]
     assert [(f.code, f.claim_id) for f in d.findings_appeared] == [("L202", "slownet-accuracy"), ("L204", "")]
@@ -137,7 +144,8 @@ def test_values_are_compared_as_strings(tmp_path):
     old = _table(tmp_path / "old", "claims.csv", CLAIMS, [row])
     new = _table(tmp_path / "new", "claims.csv", CLAIMS, [{**row, "value": "52.3", "notes": " "}])
     d = diff_table(CLAIMS, old, new)
-    assert d.changed == (RowChange("a", (FieldChange("value", "52.30", "52.3"), FieldChange("notes", "", " "))),)
+    assert d.changed == (RowChange("a", (FieldChange("value", "52.30", "52.3"), FieldChange("notes", "", " ")),
+                                   (("status", "draft"), ("quote", "q"))),)  # the head's status and quote beside it
 
 
 def test_repeated_keys_lose_nothing(tmp_path):

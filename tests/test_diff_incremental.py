@@ -185,7 +185,7 @@ def _edited(src: Path, dest: Path, edits, seed: int) -> Path:
 def _check_pair(base: Path, head: Path, base_whole: list, head_whole: list):
     """validate_pair (what diff_ledgers uses) gives each side's whole findings exactly (lines, messages, order),
     so the findings that appear and disappear are those of two whole validations."""
-    a, b, _ = validate_pair(base, head)
+    a, b, _, _ = validate_pair(base, head)
     assert a.findings == base_whole
     assert b.findings == head_whole
     assert diff_findings(a.findings, b.findings) == diff_findings(base_whole, head_whole)
@@ -218,7 +218,7 @@ def test_random_edits_give_the_whole_base_findings(generated, whole, tmp_path_fa
 
 
 def test_an_unchanged_ledger_takes_everything_from_the_head(generated, whole):
-    a, b, tables = validate_pair(generated, generated)
+    a, b, tables, _ = validate_pair(generated, generated)
     assert a.partial and a.findings == b.findings == whole
     assert all(t.empty for t in tables.values())
 
@@ -252,7 +252,7 @@ def test_a_failing_check_makes_the_base_validated_whole(generated, tmp_path, mon
     head = _edited(generated, tmp_path / "head", [_claim_cell], seed=1)
     head_whole = _full(head)
     assert "L000" in {f.code for f in head_whole}
-    a, b, _ = validate_pair(generated, head)
+    a, b, _, _ = validate_pair(generated, head)
     assert not a.partial and a.findings == _full(generated) and b.findings == head_whole
 
 
