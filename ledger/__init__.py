@@ -11,12 +11,14 @@ from .layout import Layout
 __all__ = ["Finding", "Layout", "Severity", "validate", "load"]
 
 
-def validate(root=".", *, claims=None, papers=None):
+def validate(root=".", *, claims=None, papers=None, select=None, ignore=None):
     """Validate the ledger folder `root` (or explicit claims=/papers= paths, side tables next to the
-    claims file); returns an engine Result."""
+    claims file); returns an engine Result. `select` / `ignore`: finding codes or prefixes ("L2",
+    ["L202", "L5"]) to report or not, as `ledger validate --select/--ignore` (ledger/selection.py);
+    an unknown one raises ledger.selection.UnknownCode, a ValueError."""
     from .engine import validate as run
 
-    return run(Layout.find(claims=claims, papers=papers, root=None if claims else root))
+    return run(Layout.find(claims=claims, papers=papers, root=None if claims else root), select=select, ignore=ignore)
 
 
 def load(root="."):
