@@ -34,12 +34,10 @@ def ledger_location(command):
     return root_argument(claims_option(papers_option(command)))
 
 
-select_options = [
-    click.option("--select", multiple=True, metavar="CODES",
-                 help="Report only these finding codes or prefixes (L2, L202, L5,L6); repeatable. Checks not selected do not run."),
-    click.option("--ignore", multiple=True, metavar="CODES",
-                 help="Do not report these codes or prefixes (wins over --select); repeatable."),
-]
+select_option = click.option("--select", multiple=True, metavar="CODES",
+                             help="Report only these finding codes or prefixes (L2, L202, L5,L6); repeatable. Checks not selected do not run.")
+ignore_option = click.option("--ignore", multiple=True, metavar="CODES",
+                             help="Do not report these codes or prefixes (wins over --select); repeatable.")
 
 
 class _Main(click.Group):
@@ -73,8 +71,8 @@ def main():
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: github under GitHub Actions, else text); sarif is SARIF 2.1.0 for code scanning.")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
-@select_options[0]
-@select_options[1]
+@select_option
+@ignore_option
 @click.option("--dask", "dask_dir", type=click.Path(path_type=Path, exists=True), default=None,
               help="Validate a Parquet ledger written by `ledger parquet` with Dask instead of the CSV files.")
 @click.option("--scheduler", default=None, help="With --dask: address of a running Dask scheduler (tcp://host:8786).")
