@@ -8,6 +8,7 @@ Library first: `validate(root)` returns a Result with findings; the `ledger` com
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .findings import Finding, Severity
@@ -50,12 +51,15 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'ledger' has no attribute {name!r}")
 
 
-def validate(root: StrPath = ".", *, claims: StrPath | None = None, papers: StrPath | None = None) -> Result:
+def validate(root: StrPath = ".", *, claims: StrPath | None = None, papers: StrPath | None = None,
+             select: str | Sequence[str] | None = None, ignore: str | Sequence[str] | None = None) -> Result:
     """Validate the ledger folder `root` (or explicit claims=/papers= paths, side tables next to the
-    claims file); returns a Result: `.findings`, `.ok`, `.summary()`, `.ledger`."""
+    claims file); returns a Result: `.findings`, `.ok`, `.summary()`, `.ledger`. `select` / `ignore`: finding
+    codes or prefixes ("L2", ["L202", "L5"]) to report or not, as `ledger validate --select/--ignore`
+    (ledger/selection.py); an unknown one raises ledger.selection.UnknownCode, a ValueError."""
     from .engine import validate as run
 
-    return run(Layout.find(claims=claims, papers=papers, root=None if claims else root))
+    return run(Layout.find(claims=claims, papers=papers, root=None if claims else root), select=select, ignore=ignore)
 
 
 def load(root: StrPath = ".") -> tuple[Ledger, list[Finding]]:

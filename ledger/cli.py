@@ -8,19 +8,36 @@ from pathlib import Path
 
 import click
 
-FORMATS = ("text", "json", "github", "markdown")
+FORMATS = ("text", "json", "github", "markdown", "sarif")
 
 
-def _layout(claims, papers):
+def _layout(root, claims, papers):
+    """Where the ledger is: the folder ROOT, or the --claims file (side tables beside it), or the current
+    folder; --papers overrides the papers file in any case. ROOT and --claims both name the folder, so
+    giving both is a usage error rather than a silent choice."""
     from .layout import Layout
 
-    return Layout.find(claims=claims, papers=papers)
+    if root is not None and claims is not None:
+        raise click.UsageError("give the ledger folder ROOT or --claims, not both")
+    return Layout.find(claims=claims, papers=papers, root=root)
 
 
 claims_option = click.option("--claims", type=click.Path(path_type=Path), default=None,
-                              help="Claims file (default: ./claims.csv). Side tables are found next to it.")
+                              help="Claims file (default: ROOT/claims.csv). Side tables are found next to it.")
 papers_option = click.option("--papers", type=click.Path(path_type=Path), default=None,
                              help="Papers file (default: papers.csv next to the claims file).")
+root_argument = click.argument("root", required=False, type=click.Path(path_type=Path, file_okay=False, exists=True))
+
+
+def ledger_location(command):
+    """[ROOT] [--claims P] [--papers P]: the ledger folder (default: the current one) or its files."""
+    return root_argument(claims_option(papers_option(command)))
+
+
+select_option = click.option("--select", multiple=True, metavar="CODES",
+                             help="Report only these finding codes or prefixes (L2, L202, L5,L6); repeatable. Checks not selected do not run.")
+ignore_option = click.option("--ignore", multiple=True, metavar="CODES",
+                             help="Do not report these codes or prefixes (wins over --select); repeatable.")
 
 
 class _Main(click.Group):
@@ -52,31 +69,41 @@ def main():
 
 
 @main.command()
-@claims_option
-@papers_option
+@ledger_location
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: github under GitHub Actions, else text).")
+              help="Output format (default: github under GitHub Actions, else text); sarif is SARIF 2.1.0 for code scanning.")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@select_option
+@ignore_option
 @click.option("--dask", "dask_dir", type=click.Path(path_type=Path, exists=True), default=None,
               help="Validate a Parquet ledger written by `ledger parquet` with Dask instead of the CSV files.")
 @click.option("--scheduler", default=None, help="With --dask: address of a running Dask scheduler (tcp://host:8786).")
 @click.option("--workers", type=int, default=None, help="With --dask: start a local cluster of this many worker processes.")
-def validate(claims, papers, fmt, strict, dask_dir, scheduler, workers):
-    """Check the ledger: load, schema, provenance, ranges, implied values, conflicts."""
+def validate(root, claims, papers, fmt, strict, select, ignore, dask_dir, scheduler, workers):
+    """Check the ledger in ROOT (default: the current folder): load, schema, provenance, ranges, implied
+    values, conflicts."""
     from .engine import validate as run
     from .findings import Severity
     from .report import RENDERERS, render_markdown
+    from .selection import Selection, UnknownCode
 
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    try:
+        selection = Selection.of(select, ignore)
+    except UnknownCode as e:
+        raise click.BadParameter(e.detail, param_hint=f"--{e.option}")
     if dask_dir is not None:
         from .distributed import run_on_cluster
 
-        result = run_on_cluster(dask_dir, scheduler, workers)
+        if root is not None or claims is not None or papers is not None:
+            raise click.UsageError("--dask reads the Parquet folder it names: give no ROOT, --claims or --papers")
+        result = run_on_cluster(dask_dir, scheduler, workers, selection)
     else:
         from .progress import for_terminal
 
         progress = for_terminal(fmt)
-        result = _or_exit_2(run, claims, papers, **({"progress": progress} if progress else {}))
+        result = _or_exit_2(run, _layout(root, claims, papers), select=selection.select, ignore=selection.ignore,
+                            **({"progress": progress} if progress else {}))
         if progress:
             progress.done()
     summary = result.summary()
@@ -137,7 +164,8 @@ def datapackage_cmd(root, check):
 def fmt_cmd(check, paths):
     """Rewrite the ledger's CSV files in canonical form (column order, sorted rows, LF, minimal quoting).
 
-    PATHS default to every table of the ledger in the current folder. Values are never changed; a file
+    PATHS are table files or ledger folders (a folder: every table in it); default: the current folder.
+    Values are never changed; a file
     that does not load cleanly is refused and its findings printed; writes are atomic."""
     from .fmt import exit_code, format_paths, render_results
 
@@ -181,14 +209,14 @@ def diff_cmd(base, head, fmt, want_exit_code, check):
 
 
 @main.command()
-@claims_option
-@papers_option
+@ledger_location
 @click.option("--out", type=click.Path(path_type=Path), default=Path("build/report.html"), show_default=True,
-              help="Where to write the HTML report.")
+              help="Where to write the HTML report (relative to the current folder, not ROOT).")
 @click.option("--charts", type=click.Path(path_type=Path), default=None,
               help="Also export every chart as SVG and PNG into this folder.")
-def report(claims, papers, out, charts):
-    """Validate, then write one self-contained HTML page: charts, findings, and a searchable claims table.
+def report(root, claims, papers, out, charts):
+    """Validate the ledger in ROOT (default: the current folder), then write one self-contained HTML page:
+    charts, findings, and a searchable claims table.
 
     The page loads nothing from the network. Exits 1 when the ledger has error findings (the report is
     written all the same)."""
@@ -197,10 +225,11 @@ def report(claims, papers, out, charts):
     from .html_report import write_charts, write_report
     from .report import summary_line
 
-    result = _or_exit_2(run, claims, papers)
+    layout = _layout(root, claims, papers)
+    result = _or_exit_2(run, layout)
     if charts:
         make_dirs(charts)  # a charts folder that cannot be made fails before the report is written
-    path = write_report(Path("."), out, result=result)
+    path = write_report(layout.root, out, result=result)
     click.echo(f"{summary_line(result.summary())}\nreport: {path}")
     if charts:
         write_charts(result, charts)
@@ -209,19 +238,19 @@ def report(claims, papers, out, charts):
 
 
 @main.command("export")
-@claims_option
-@papers_option
+@ledger_location
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "parquet"]), default="json", show_default=True,
               help="json for programs, csv for spreadsheets (formula prefixes neutralised), parquet for analysts.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write (atomically).")
 @click.option("--force", is_flag=True, help="Export even when the ledger has error findings.")
-def export_cmd(claims, papers, fmt, out, force):
-    """Export the claims with their paper and typed value (number and rounding interval)."""
+def export_cmd(root, claims, papers, fmt, out, force):
+    """Export the claims of the ledger in ROOT (default: the current folder) with their paper and typed
+    value (number and rounding interval)."""
     from .engine import validate as run
     from .export import export
     from .report import render_text
 
-    result = _or_exit_2(run, claims, papers)
+    result = _or_exit_2(run, _layout(root, claims, papers))
     if not result.ok and not force:
         errors = [f for f in result.findings if f.severity.value == "error"]
         click.echo(render_text(errors, result.summary()), err=True, nl=False)
@@ -233,45 +262,52 @@ def export_cmd(claims, papers, fmt, out, force):
 
 @main.command("parquet")
 @claims_option
-@click.argument("out", type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="[ROOT] OUT", type=click.Path(path_type=Path))
 @click.option("--partitions", type=int, default=None, help="Number of paper buckets (default: one per 200k claims).")
-def parquet_cmd(claims, out, partitions):
-    """Write the ledger folder as Parquet partitioned by paper, for `ledger validate --dask OUT` (which needs the dask
-    extra; writing the Parquet needs only the base install)."""
+def parquet_cmd(claims, paths, partitions):
+    """Write the ledger folder ROOT (default: the current folder) as Parquet in OUT, partitioned by paper,
+    for `ledger validate --dask OUT` (which needs the dask
+    extra; writing the Parquet needs only the base install). As with `cp`, the last path is the output."""
     from .distributed import write_parquet
 
-    root = claims.parent if claims else Path(".")
-    path = _or_exit_2(lambda layout: write_parquet(root, out, partitions), claims, None)
+    if len(paths) > 2:
+        raise click.UsageError("give at most a ledger folder ROOT and the output folder OUT")
+    *given, out = paths
+    root = given[0] if given else None
+    if root is not None and not root.is_dir():
+        raise click.BadParameter(f"{root}: not a folder", param_hint="ROOT")
+    layout = _layout(root, claims, None)
+    path = _or_exit_2(lambda layout: write_parquet(layout.root, out, partitions), layout)
     click.echo(f"wrote {path}")
 
 
-def _or_exit_2(job, claims, papers, **options):
+def _or_exit_2(job, layout, **options):
     """Run job(layout, **options); a ledger file that cannot be opened at all prints its finding and exits 2."""
     from .engine import UnreadableFile
     from .report import text_line
 
     try:
-        return job(_layout(claims, papers), **options)
+        return job(layout, **options)
     except UnreadableFile as e:
         click.echo(text_line(e.finding), err=True)  # one line: the run cannot go on
         sys.exit(2)
 
 
-def _load_or_exit(claims, papers):
+def _load_or_exit(root, claims, papers):
     from .engine import load
 
-    return _or_exit_2(load, claims, papers)
+    return _or_exit_2(load, _layout(root, claims, papers))
 
 
 @main.command()
-@claims_option
-@papers_option
+@ledger_location
 @click.option("--all", "show_all", is_flag=True, help="List every number, not only the ones that need a curator.")
-def coverage(claims, papers, show_all):
-    """Show, paper by paper, which numbers of each abstract are claims, skipped, or missing."""
+def coverage(root, claims, papers, show_all):
+    """Show, paper by paper, which numbers of each abstract of the ledger in ROOT (default: the current
+    folder) are claims, skipped, or missing."""
     from .coverage import number_uses, unused_skips
 
-    ledger, _ = _load_or_exit(claims, papers)
+    ledger, _ = _load_or_exit(root, claims, papers)
     papers_rows, skips = ledger["papers"].to_dict("records"), ledger["skips"].to_dict("records")
     uses = number_uses(papers_rows, ledger.claims.to_dict("records"), skips)
     by_paper: dict[str, list] = {}
@@ -295,14 +331,14 @@ def coverage(claims, papers, show_all):
 
 
 @main.command()
-@claims_option
-@papers_option
-def derive(claims, papers):
-    """List the values the ledger implies (baseline levels, ratios from relative changes) with their intervals."""
+@ledger_location
+def derive(root, claims, papers):
+    """List the values the ledger in ROOT (default: the current folder) implies (baseline levels, ratios
+    from relative changes) with their intervals."""
     from .derive import derivations
     from .intervals import Interval
 
-    ledger, _ = _load_or_exit(claims, papers)
+    ledger, _ = _load_or_exit(root, claims, papers)
     d = derivations(ledger)
     for r in d.itertuples():
         target = f"{r.target} vs {r.baseline}" if r.baseline else r.target

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .engine import CHECK_ERROR, Result, load, run_rules
+from .engine import CHECK_ERROR, Result, load, run_rules, waive_selected
 from .findings import Finding, Severity, sort_findings
 from .layout import SPECS, Layout
 from .model import Ledger
@@ -52,7 +52,7 @@ from .catalogue import checks
 from .extras import require
 from .registry import RULES, Rule
 from .schema import DUPLICATE_KEY, UNIQUE_KEYS, duplicate_findings, validate_table
-from .waivers import apply_waivers
+from .selection import EVERYTHING, Selection
 
 FORMAT = 1
 MANIFEST = "_ledger.json"
@@ -324,9 +324,10 @@ def validate_dask(parquet_dir, client=None) -> list[Finding]:
     return dask_result(parquet_dir, client).findings
 
 
-def dask_result(parquet_dir, client=None) -> Result:
+def dask_result(parquet_dir, client=None, selection: Selection = EVERYTHING) -> Result:
     """validate_dask as an engine Result (findings, waived count, summary, ok). Its ledger holds only what
-    the driver gathered (GATHERED columns), enough for the summary's counts."""
+    the driver gathered (GATHERED columns), enough for the summary's counts. `selection` (--select,
+    --ignore) skips the driver's checks it does not report; the workers' findings are filtered."""
     require("dask")
     import dask
     import dask.dataframe as dd
@@ -360,7 +361,7 @@ def dask_result(parquet_dir, client=None) -> Result:
         findings += validate_table(small[name], known)
 
     by_rule: dict[str, list[Finding]] = {}
-    checked = run_rules(ledger_rules(), whole)
+    checked = run_rules(selection.rules(ledger_rules()), whole)
     checked += [(f, t, rule) for f, t, rule in records if rule]
     # the "paper"-scope checks' hits on the small tables: once, on a ledger of the small tables alone
     checked += [(f, t, rule) for f, t, rule in run_rules(paper_rules(), side) if t not in PARTITIONED or f.code == CHECK_ERROR.code]
@@ -371,14 +372,15 @@ def dask_result(parquet_dir, client=None) -> Result:
         failed = [f for f in mine if f.code == CHECK_ERROR.code]
         # a check that fails gives one check-error and nothing else, as in the engine (once, not once per partition)
         findings += failed[:1] if failed else mine
-    findings, waived = apply_waivers(findings, whole)
+    findings, waived = waive_selected(findings, whole, selection)
     return Result(whole, sort_findings(findings), waived)
 
 
-def run_on_cluster(parquet_dir, scheduler: str | None = None, workers: int | None = None) -> Result:
+def run_on_cluster(parquet_dir, scheduler: str | None = None, workers: int | None = None,
+                   selection: Selection = EVERYTHING) -> Result:
     """dask_result on a running scheduler, on a local cluster of `workers` processes, or (neither) in-process."""
     if not (scheduler or workers):
-        return dask_result(parquet_dir)
+        return dask_result(parquet_dir, selection=selection)
     require("dask")
     from dask.distributed import Client, LocalCluster
 
@@ -386,7 +388,7 @@ def run_on_cluster(parquet_dir, scheduler: str | None = None, workers: int | Non
                                                   host="127.0.0.1", dashboard_address=None)
     try:
         with Client(scheduler or cluster) as client:
-            return dask_result(parquet_dir, client)
+            return dask_result(parquet_dir, client, selection)
     finally:
         if cluster is not None:
             cluster.close()

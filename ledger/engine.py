@@ -12,6 +12,7 @@ from .reader import UnreadableFile, read_table
 from .registry import Hit, Rule
 from .schema import schema_findings as table_schema_findings
 from .rules import CHECK_ERROR, NO_VOCABULARY
+from .selection import EVERYTHING, Selection, UnknownCode
 
 
 
@@ -88,22 +89,32 @@ def run_rules(rules: list[Rule], ledger: Ledger, progress=_quiet) -> list[tuple[
     return out
 
 
-def run_checks(ledger: Ledger, progress=_quiet) -> list[Finding]:
-    return [f for f, _, _ in run_rules(checks(), ledger, progress)]
+def run_checks(ledger: Ledger, progress=_quiet, selection: Selection = EVERYTHING) -> list[Finding]:
+    """Run the checks the selection reports; the others are skipped."""
+    return [f for f, _, _ in run_rules(selection.rules(checks()), ledger, progress)]
 
 
-def validate(layout: Layout, progress=_quiet) -> Result:
+def waive_selected(findings: list[Finding], ledger: Ledger, selection: Selection = EVERYTHING) -> tuple[list[Finding], int]:
+    """The findings the selection reports, less the waived ones (and the count of those), with the
+    waivers' own findings: the last step of both the engine and the Dask path."""
+    from .waivers import apply_waivers
+
+    findings, waived = apply_waivers(selection.findings(findings), ledger, selection.reports)
+    return selection.findings(findings), waived
+
+
+def validate(layout: Layout, progress=_quiet, select=None, ignore=None) -> Result:
     """The whole job. Raises UnreadableFile when a required file cannot be opened at all. `progress` is
-    called with the name of each stage (see ledger/progress.py)."""
+    called with the name of each stage (see ledger/progress.py). `select` / `ignore`: the codes or
+    prefixes to report (ledger/selection.py); an unknown one raises UnknownCode before anything is read."""
+    selection = Selection.of(select, ignore)
     ledger, findings = load(layout, progress)
     progress("schema")
     findings += schema_findings(ledger)
-    findings += run_checks(ledger, progress)
-    from .waivers import apply_waivers
-
+    findings += run_checks(ledger, progress, selection)
     progress("waivers")
-    findings, waived = apply_waivers(findings, ledger)
+    findings, waived = waive_selected(findings, ledger, selection)
     return Result(ledger, sort_findings(findings), waived)
 
 
-__all__ = ["Result", "UnreadableFile", "load", "validate"]
+__all__ = ["Result", "UnknownCode", "UnreadableFile", "load", "validate"]

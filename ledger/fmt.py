@@ -134,13 +134,24 @@ def default_paths(root: Path | str = ".") -> list[Path]:
     return [root / spec.relpath for spec in SPECS if os.path.lexists(root / spec.relpath)]
 
 
+def _expand(path: Path) -> list[Path]:
+    """A ledger folder stands for its tables; anything else (a table named as a folder too) for itself."""
+    if not path.is_dir() or path.name in _SPECS_BY_FILENAME:
+        return [path]
+    tables = default_paths(path)
+    if not tables:
+        raise ValueError(f"{path}: a folder with no ledger tables (claims.csv, papers.csv, vocab/...)")
+    return tables
+
+
 def format_paths(paths: Iterable[Path | str] | None = None, check: bool = False) -> list[FormatResult]:
-    """Format each file (default: every existing table of the ledger in the current folder).
+    """Format each file (default: every existing table of the ledger in the current folder); a folder
+    given stands for every table of the ledger in it.
 
     Each file's table is known by its name (`spec_for`); a path that names no table raises
     ValueError before anything is written. The same file given twice is formatted once.
     """
-    paths = default_paths() if paths is None else [Path(p) for p in paths]
+    paths = default_paths() if paths is None else [t for p in paths for t in _expand(Path(p))]
     specs = [spec_for(p) for p in paths]  # fail on a bad name before touching any file
     seen: set[Path] = set()
     results = []

@@ -39,8 +39,15 @@ def render_text(findings: list[Finding], summary: dict) -> str:
     return "\n".join([*(text_line(f) for f in findings), summary_line(summary)]) + "\n"
 
 
+# The version of the `--format json` document, described by docs/findings.schema.json. It changes (to "2")
+# only when a consumer could break: a key removed or renamed, a type or a value's meaning changed. A key
+# or a finding code added is no change: consumers ignore keys they do not know, and so does the schema.
+FINDINGS_SCHEMA_VERSION = "1"
+
+
 def render_json(findings: list[Finding], summary: dict) -> str:
-    return json.dumps({"findings": [f.to_dict() for f in findings], "summary": summary}, indent=2, ensure_ascii=False) + "\n"
+    doc = {"schema_version": FINDINGS_SCHEMA_VERSION, "findings": [f.to_dict() for f in findings], "summary": summary}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 _MD_SPECIAL = re.compile(r"([\\|<>&])")
@@ -95,4 +102,72 @@ def render_github(findings: list[Finding], summary: dict) -> str:
     return "\n".join(out) + ("\n" if out else "") + render_text(findings, summary)
 
 
-RENDERERS = {"text": render_text, "json": render_json, "github": render_github, "markdown": render_markdown}
+# SARIF 2.1.0 (OASIS), for code scanning (github/codeql-action/upload-sarif) and SARIF viewers
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("claims-ledger")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+def _sarif_rule(r) -> dict:
+    from .catalogue import STAGES
+
+    return {"id": r.code, "name": r.name, "shortDescription": {"text": r.summary},
+            "fullDescription": {"text": f"{STAGES[r.stage]}: {r.summary}"},
+            "help": {"text": f"{r.summary} The catalogue of every code is docs/checks.md (`ledger checks`)."},
+            "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]}, "properties": {"stage": r.stage}}
+
+
+def _artifact_location(file: str) -> dict:
+    """A relative path as a URI reference against %SRCROOT% (the checkout, for code scanning); a path that
+    is not under the working directory as a file: URI."""
+    from pathlib import Path
+    from urllib.parse import quote
+
+    path = Path(file)
+    if path.is_absolute():
+        return {"uri": path.as_uri()}
+    return {"uri": quote(path.as_posix()), "uriBaseId": "%SRCROOT%"}
+
+
+def _sarif_result(f: Finding, index: dict[str, int]) -> dict:
+    # Finding.column is a column *name*, not a character position: it goes into the message and the
+    # properties, never into region.startColumn.
+    where = " ".join(x for x in (f.claim_id, f.column) if x)
+    out: dict = {"ruleId": f.code}
+    if f.code in index:
+        out["ruleIndex"] = index[f.code]
+    out |= {"level": SARIF_LEVEL[f.severity], "message": {"text": visible(f"{where}: {f.message}" if where else f.message)}}
+    if f.file:
+        physical: dict = {"artifactLocation": _artifact_location(f.file)}
+        if f.line is not None:
+            physical["region"] = {"startLine": f.line}
+        out["locations"] = [{"physicalLocation": physical}]
+    props = {"check": f.check, "claimId": f.claim_id, "column": f.column, "expected": f.expected, "found": f.found}
+    out["properties"] = {k: v for k, v in props.items() if v}
+    return out
+
+
+def render_sarif(findings: list[Finding], summary: dict) -> str:
+    """One SARIF run: every rule of the catalogue, one result per finding; the summary in the run's properties."""
+    from .catalogue import catalogue
+
+    rules = catalogue()
+    index = {r.code: i for i, r in enumerate(rules)}
+    run = {"tool": {"driver": {"name": "ledger", "fullName": "claims ledger (ledger validate)", "version": _package_version(),
+                               "rules": [_sarif_rule(r) for r in rules]}},
+           "results": [_sarif_result(f, index) for f in findings],
+           "properties": {"summary": summary}}
+    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json, "github": render_github, "markdown": render_markdown,
+             "sarif": render_sarif}

@@ -3,6 +3,8 @@ a waiver that no longer matches any finding is itself reported, so waivers canno
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .findings import Finding
 from .model import Ledger
 from .registry import RULES
@@ -14,7 +16,13 @@ from .rules import UNKNOWN_CODE, UNMATCHED
 UNWAIVABLE_STAGES = ("load", "lifecycle")
 
 
-def apply_waivers(findings: list[Finding], ledger: Ledger) -> tuple[list[Finding], int]:
+def _every_code(code: str) -> bool:
+    return True
+
+
+def apply_waivers(findings: list[Finding], ledger: Ledger, reported: Callable[[str], bool] = _every_code) -> tuple[list[Finding], int]:
+    """Drop the waived findings; returns the rest with the waivers' own findings, and how many were waived.
+    A waiver whose code is not `reported` (--ignore, --select) is set aside: its check may not have run."""
     table = ledger.tables["waivers"]
     if not len(table):
         return findings, 0
@@ -26,7 +34,8 @@ def apply_waivers(findings: list[Finding], ledger: Ledger) -> tuple[list[Finding
             out.append(UNKNOWN_CODE.finding(table.file, table.lines[row], "code", f"{code!r} cannot be waived",
                                             "a check code from docs/checks.md", code, claim_id))
             continue
-        waivers[(code, claim_id)] = row
+        if reported(code):
+            waivers[(code, claim_id)] = row
     used: set[tuple[str, str]] = set()
     waived = 0
     for f in findings:

@@ -79,7 +79,7 @@ def test_json_output_has_exactly_the_finding_keys(ledger_dir):
     break_value(ledger_dir)
     r = run("validate", "--format", "json")
     data = json.loads(r.output)
-    assert set(data) == {"findings", "summary"}
+    assert set(data) == {"schema_version", "findings", "summary"}
     assert data["findings"] and all(set(f) == FINDING_KEYS for f in data["findings"])
     first = data["findings"][0]
     assert (first["file"], first["line"], first["code"], first["column"], first["severity"]) == ("claims.csv", 2, "L202", "value", "error")

@@ -370,6 +370,8 @@ def test_the_files_pattern_matches_every_table_and_nothing_else():
 
 
 def test_own_config_uses_the_local_hooks_and_the_standard_ones():
+    import re
+
     config = _yaml(".pre-commit-config.yaml")
     hooks = {h["id"]: (repo["repo"], h) for repo in config["repos"] for h in repo["hooks"]}
     assert hooks["ledger-fmt"][0] == hooks["ledger-validate"][0] == "local"
@@ -377,12 +379,14 @@ def test_own_config_uses_the_local_hooks_and_the_standard_ones():
     assert {"end-of-file-fixer", "mixed-line-ending", "check-added-large-files", "nbstripout", "jupytext"} <= set(hooks)
     assert "--fix=lf" in hooks["mixed-line-ending"][1]["args"]
     assert "--sync" in hooks["jupytext"][1]["args"]
-    for repo in config["repos"]:
-        assert repo["repo"] == "local" or repo.get("rev"), repo["repo"]  # remote hooks are pinned
+    assert [repo["repo"] for repo in config["repos"]] == ["local"] * len(config["repos"])  # nothing is cloned
+    for _, hook in hooks.values():
+        assert hook["language"] in ("python", "unsupported"), hook["id"]
+        if hook["language"] == "python":  # the tool comes from the package index, at a pinned version
+            deps = hook.get("additional_dependencies", [])
+            assert deps and all(re.fullmatch(r"[a-z0-9-]+==[0-9][0-9.]*", d) for d in deps), hook["id"]
     # the fixture corpus keeps its deliberately broken files: no fixer may touch it
     fixture = "tests/cases/L013-fail-crlf/claims.csv"
-    import re
-
     for hook_id in ("ledger-fmt", "end-of-file-fixer", "mixed-line-ending"):
         repo, hook = hooks[hook_id]
         never = r"(?!x)x"
