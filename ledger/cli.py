@@ -385,7 +385,7 @@ def extract_cmd(paper_ids, all_papers, fmt, table, write, claims, papers):
         raise click.UsageError("name one or more PAPER_IDs, or pass --all")
     if paper_ids and all_papers:
         raise click.UsageError("PAPER_IDs and --all exclude each other")
-    ledger, _ = _load_or_exit(claims, papers)
+    ledger, _ = _load_or_exit(None, claims, papers)
     tables = ledger_tables(ledger)
     known = {p["paper_id"] for p in tables["papers"]}
     unknown = [p for p in paper_ids if p not in known]
@@ -428,7 +428,7 @@ def add_paper_cmd(arxiv_id, atom_file, timeout, claims, papers):
         base_id, _ = split_id(arxiv_id)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="ARXIV_ID")
-    ledger, _ = _load_or_exit(claims, papers)
+    ledger, _ = _load_or_exit(None, claims, papers)
     if base_id in set(ledger["papers"]["paper_id"]):
         click.echo(f"ledger add-paper: {base_id} is already in {ledger.layout.paths['papers']}", err=True)
         sys.exit(1)
@@ -444,7 +444,7 @@ def add_paper_cmd(arxiv_id, atom_file, timeout, claims, papers):
         click.echo(f"ledger add-paper: {e}", err=True)
         sys.exit(1)
     click.echo(f"ledger add-paper: added {base_id} ({row['year']}) {row['title']}", err=True)
-    ledger, _ = _load_or_exit(claims, papers)
+    ledger, _ = _load_or_exit(None, claims, papers)
     drafts = extract(ledger_tables(ledger), [base_id])
     click.echo(render(drafts.claims, "claims", "csv"), nl=False)
 
