@@ -7,6 +7,8 @@
 - Each temporary file is named `.<target>.<random>.ledger-tmp` and held under an exclusive `flock` while it
   is written. A writer killed mid-write (SIGKILL, power loss) leaves it behind; the next write to the same
   target removes every such file that no live process holds locked and that is older than this process.
+- `write_folder_atomic` does the same for a folder of files: built in a temporary folder beside it, then
+  renamed into place; a folder with contents is replaced only when the caller says so.
 - `append_text` adds to a file others append to as well (GitHub's step summary); a failed append is cut
   back to the file's old length, so no half summary stays.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import stat
 import tempfile
 import time
@@ -224,3 +227,101 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def folder_target(folder: Path) -> tuple[Path, bool]:
+    """The folder to replace (its parent resolved) and whether it has contents; OutputError if a
+    symlink or a file is in the way, or the parent is missing."""
+    folder = Path(folder)
+    if folder.name in ("", ".", ".."):
+        raise OutputError(folder, "name the folder to create, not . or ..")
+    try:
+        parent = folder.parent.resolve(strict=True)
+    except FileNotFoundError:
+        raise OutputError(folder, f"folder {folder.parent} does not exist") from None
+    except OSError as e:
+        raise OutputError(folder, _reason(e)) from None
+    target = parent / folder.name
+    if target.is_symlink():
+        raise OutputError(folder, "it is a symlink")
+    if target.exists() and not target.is_dir():
+        raise OutputError(folder, "a file, not a folder, is in the way")
+    try:
+        return target, target.is_dir() and any(target.iterdir())
+    except OSError as e:
+        raise OutputError(folder, _reason(e)) from None
+
+
+def write_folder_atomic(folder: Path, files: dict[str, bytes], *, replace: bool = False) -> None:
+    """Make `folder` hold exactly `files` (relative path -> bytes), so that a reader sees the old folder or
+    the new one, never half of it: the files are written and fsynced in a temporary folder beside it,
+    which is then renamed to `folder`.
+
+    A missing or empty `folder` is replaced by one rename. A folder with contents is refused unless
+    `replace` (the caller decides it holds nothing worth keeping); it is then renamed aside, the new
+    one renamed in, and the old one removed; if the second rename fails the old folder is put back.
+    A symlink or a file at `folder` is refused. Any OSError becomes an OutputError naming `folder`."""
+    target, occupied = folder_target(folder)
+    if occupied and not replace:
+        raise OutputError(folder, "the folder exists and is not empty")
+    parent = target.parent
+    remove_stale_temp_folders(target)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=TMP_SUFFIX))
+    except OSError as e:
+        raise OutputError(folder, _reason(e)) from None
+    fd = None
+    try:
+        fd = os.open(tmp, os.O_RDONLY)
+        _lock(fd)  # held until the rename: another process's cleanup leaves this folder alone
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private (0700)
+        for rel, data in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as fh:
+                _write_all(fh, data)
+        for sub in sorted({(tmp / rel).parent for rel in files}, key=lambda p: -len(p.parts)):
+            _fsync_dir(sub)
+        if occupied:
+            aside = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.old.", suffix=TMP_SUFFIX))
+            os.replace(target, aside)  # onto the empty folder just made: a name no one else holds
+            try:
+                os.replace(tmp, target)
+            except OSError:
+                os.replace(aside, target)
+                raise
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.replace(tmp, target)  # rename(2) replaces an empty folder
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(folder, _reason(e)) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        if fd is not None:
+            os.close(fd)
+    _fsync_dir(parent)
+
+
+def remove_stale_temp_folders(target: Path) -> list[Path]:
+    """Remove the temporary folders of earlier folder writes to `target` whose writer is gone (as for
+    files: none holds its lock, and it is older than this process); returns those removed."""
+    if fcntl is None:
+        return []
+    target = Path(target)
+    removed = []
+    with contextlib.suppress(OSError):
+        for p in target.parent.glob(f".{glob_escape(target.name)}.*{TMP_SUFFIX}"):
+            try:
+                fd = os.open(p, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0))
+            except OSError:
+                continue  # not a folder (a temporary file of write_atomic) or gone
+            try:
+                if os.fstat(fd).st_mtime < _STARTED and _lock(fd):
+                    shutil.rmtree(p, ignore_errors=True)
+                    removed.append(p)
+            finally:
+                os.close(fd)
+    return removed

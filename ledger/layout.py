@@ -99,8 +99,15 @@ CLAIMS, PAPERS, METRICS, ENTITIES, BENCHMARKS, RELATIONS, WAIVERS, SKIPS = (
 def ledger_descriptor(root: Path) -> dict:
     """The declaration restricted to the tables present in the ledger folder `root` (frictionless
     refuses a resource whose file is missing, and optional tables may be absent)."""
+    return descriptor_for(r["path"] for r in descriptor()["resources"] if (Path(root) / r["path"]).is_file())
+
+
+def descriptor_for(paths) -> dict:
+    """The declaration restricted to the tables at `paths` (relative, as the declaration names them),
+    with the foreign keys to absent tables dropped."""
     d = descriptor()
-    present = [r for r in d["resources"] if (Path(root) / r["path"]).is_file()]
+    paths = set(paths)
+    present = [r for r in d["resources"] if r["path"] in paths]
     names = {r["name"] for r in present}
     out = []
     for r in present:
