@@ -239,25 +239,51 @@ def report(root, claims, papers, out, charts):
 
 @main.command("export")
 @ledger_location
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "parquet"]), default="json", show_default=True,
-              help="json for programs, csv for spreadsheets (formula prefixes neutralised), parquet for analysts.")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write (atomically).")
-@click.option("--force", is_flag=True, help="Export even when the ledger has error findings.")
-def export_cmd(root, claims, papers, fmt, out, force):
-    """Export the claims of the ledger in ROOT (default: the current folder) with their paper and typed
-    value (number and rounding interval)."""
+@click.option("--format", "fmt", type=click.Choice(["json", "ndjson", "csv", "parquet", "datapackage"]), default="json",
+              show_default=True, help="See the formats above.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="File to write, or with datapackage the folder; written whole or not at all.")
+@click.option("--descriptor", is_flag=True,
+              help="json, ndjson, csv: also write OUT.resource.json, a Frictionless Data Resource with the column "
+                   "types (paper_id and value are strings) and the ledger metadata.")
+@click.option("--replace", is_flag=True,
+              help="datapackage: replace OUT if it holds an earlier export and nothing else (a folder with other "
+                   "files is never replaced).")
+@click.option("--force", is_flag=True, help="Export even when the ledger has error findings (the metadata counts them).")
+def export_cmd(root, claims, papers, fmt, out, descriptor, replace, force):
+    """Export the claims of the ledger in ROOT (default: the current folder) with their paper and
+    typed value (number and rounding interval).
+
+    \b
+    Formats:
+      json         an array of records; pandas: read_json(OUT, dtype=False)
+      ndjson       one record per line; pandas: read_json(OUT, lines=True, dtype=False)
+      csv          for spreadsheets: a cell that starts like a formula (= + - @) gets
+                   a leading apostrophe, so cells are not the data verbatim
+      parquet      typed columns, the ledger metadata in the file's key-value metadata
+      datapackage  OUT is a folder, for programs: the ledger's tables, claims_export.csv
+                   verbatim (no apostrophes, RFC 4180 quoting) and datapackage.json
+                   with every file's hash, for `frictionless validate OUT/datapackage.json`
+
+    Empty cells are null (empty in CSV); value stays the printed decimal string ("52.30")
+    beside its float64 bounds, and paper_id a string. Refuses a ledger with errors unless --force."""
     from .engine import validate as run
-    from .export import export
+    from .export import SIDECAR_FORMATS, check_out, export
     from .report import render_text
 
+    if descriptor and fmt not in SIDECAR_FORMATS:
+        raise click.UsageError(f"--descriptor is for {', '.join(SIDECAR_FORMATS)}; {fmt} carries its metadata inside")
+    if replace and fmt != "datapackage":
+        raise click.UsageError("--replace is for --format datapackage (a file export always replaces its file)")
+    check_out(fmt, out, descriptor=descriptor, replace=replace)  # fail before the slow validation
     result = _or_exit_2(run, _layout(root, claims, papers))
-    if not result.ok and not force:
-        errors = [f for f in result.findings if f.severity.value == "error"]
+    errors = [f for f in result.findings if f.severity.value == "error"]
+    if errors and not force:
         click.echo(render_text(errors, result.summary()), err=True, nl=False)
         click.echo("ledger export: the ledger has errors; fix them or pass --force", err=True)
         sys.exit(1)
-    path = export(result.ledger, fmt, out)
-    click.echo(f"{len(result.ledger.claims)} claims -> {path}")
+    path = export(result.ledger, fmt, out, error_findings=len(errors), descriptor=descriptor, replace=replace)
+    click.echo(f"{len(result.ledger.claims)} claims -> {path}{'/' if fmt == 'datapackage' else ''}")
 
 
 @main.command("parquet")
