@@ -42,6 +42,8 @@ BASE_COMMANDS = [
     (["export", "--format", "json", "--out", "../out/claims.json"], 0),
     (["export", "--format", "csv", "--out", "../out/claims.csv"], 0),
     (["export", "--format", "parquet", "--out", "../out/claims.parquet"], 0),
+    (["export", "--format", "ndjson", "--out", "../out/claims.ndjson", "--descriptor"], 0),
+    (["export", "--format", "datapackage", "--out", "../out/package"], 0),
     (["coverage"], 0),
     (["derive"], 0),
     (["checks"], 0),

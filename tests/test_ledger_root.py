@@ -61,7 +61,10 @@ def test_report_root(repo):
 def test_export_root(repo):
     r = run("export", SUB, "--out", "claims.json")
     assert r.exit_code == 0, r.output
-    assert len(json.loads((repo / "claims.json").read_text(encoding="utf-8"))["claims"]) == 8
+    assert len(json.loads((repo / "claims.json").read_text(encoding="utf-8"))) == 8
+    r = run("export", SUB, "--format", "datapackage", "--out", "pkg")
+    assert r.exit_code == 0, r.output
+    assert (repo / "pkg" / "claims.csv").read_bytes() == (repo / SUB / "claims.csv").read_bytes()
 
 
 @pytest.mark.parametrize("command", [["coverage"], ["coverage", "--all"], ["derive"]])
