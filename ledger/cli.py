@@ -62,7 +62,6 @@ def main():
 def validate(claims, papers, fmt, strict, dask_dir, scheduler, workers):
     """Check the ledger: load, schema, provenance, ranges, implied values, conflicts."""
     from .engine import validate as run
-    from .findings import Severity
     from .report import RENDERERS, render_markdown
 
     fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
@@ -77,12 +76,11 @@ def validate(claims, papers, fmt, strict, dask_dir, scheduler, workers):
         result = _or_exit_2(run, claims, papers, **({"progress": progress} if progress else {}))
         if progress:
             progress.done()
-    summary = result.summary()
+    summary = result.summary(strict)
     click.echo(RENDERERS[fmt](result.findings, summary), nl=False)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_summary(render_markdown(result.findings, summary))
-    failing = not result.ok or (strict and any(f.severity is Severity.WARNING for f in result.findings))
-    sys.exit(1 if failing else 0)
+    sys.exit(1 if summary["failed"] else 0)
 
 
 @main.command("checks")
