@@ -83,7 +83,6 @@ def validate(root, claims, papers, fmt, strict, select, ignore, dask_dir, schedu
     """Check the ledger in ROOT (default: the current folder): load, schema, provenance, ranges, implied
     values, conflicts."""
     from .engine import validate as run
-    from .findings import Severity
     from .report import RENDERERS, render_markdown
     from .selection import Selection, UnknownCode
 
@@ -106,12 +105,11 @@ def validate(root, claims, papers, fmt, strict, select, ignore, dask_dir, schedu
                             **({"progress": progress} if progress else {}))
         if progress:
             progress.done()
-    summary = result.summary()
+    summary = result.summary(strict)
     click.echo(RENDERERS[fmt](result.findings, summary), nl=False)
     if fmt == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         _append_summary(render_markdown(result.findings, summary))
-    failing = not result.ok or (strict and any(f.severity is Severity.WARNING for f in result.findings))
-    sys.exit(1 if failing else 0)
+    sys.exit(1 if summary["failed"] else 0)
 
 
 @main.command("checks")

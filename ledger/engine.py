@@ -32,10 +32,16 @@ class Result:
     def ok(self) -> bool:
         return not any(f.severity is Severity.ERROR for f in self.findings)
 
-    def summary(self) -> dict:
+    def failed(self, strict: bool = False) -> bool:
+        """The verdict: an error fails the run; with `strict`, a warning does too."""
+        return not self.ok or (strict and any(f.severity is Severity.WARNING for f in self.findings))
+
+    def summary(self, strict: bool = False) -> dict:
+        """Counts and the verdict (`failed`, under `strict` when the run was strict), for the renderers."""
         s = {"claims": len(self.ledger.claims) if self.ledger else 0,
              "papers": len(self.ledger["papers"]) if self.ledger else 0,
-             "findings": len(self.findings), **count_by_severity(self.findings), "waived": self.waived}
+             "findings": len(self.findings), **count_by_severity(self.findings), "waived": self.waived,
+             "strict": strict, "failed": self.failed(strict)}
         return s
 
 

@@ -28,9 +28,11 @@ require("report")  # altair and vl-convert come with the report extra; without i
 import altair as alt  # noqa: E402
 
 from .compare import comparable
+from .units import UNITS
 
-__all__ = ["CHARTS", "build_charts", "claim_marks", "compression_chart", "export_charts", "factors_chart", "gains_chart",
-           "health_chart", "health_frames", "log_domain", "render_page", "scale_chart", "svg_inline", "write_charts", "write_report"]
+__all__ = ["CHARTS", "PAPER_COLORS", "build_charts", "claim_marks", "compression_chart", "export_charts", "factors_chart",
+           "gains_chart", "health_chart", "health_frames", "levels_chart", "log_domain", "render_page", "scale_chart", "svg_inline",
+           "write_charts", "write_report"]
 
 # Which metrics go to which chart. Everything else that has an improvement factor lands in the factors chart.
 GAIN_METRICS = {"accuracy", "miou", "performance", "f1", "bleu", "rouge", "exact_match", "win_rate"}
@@ -46,6 +48,12 @@ READING_LEGEND = alt.Legend(symbolType="square", symbolFillColor="#9ecae1", symb
 TOOLTIP = [("claim_id", "claim_id"), ("paper", "paper"), ("qualifier", "qualifier"), ("quote", "quote"),
            ("printed", "value"), ("context", "context"), ("reading", "reading")]
 WIDTH = 360
+# One colour per paper, distinct for twenty papers: Tableau's twenty colours, the ten strong ones first, so
+# that a chart of a few papers gets colours far apart and the lighter partners only come after the tenth.
+PAPER_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#79706e",
+                "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6", "#bab0ac"]
+PAPER_LEGEND = alt.Legend(labelLimit=300, symbolLimit=0)  # every paper listed, its short name whole (at most 34 characters)
+LEVEL_UNITS = [name for name, u in UNITS.items() if u.kind == "level"]  # percent, score
 
 
 # --- data for the charts ----------------------------------------------------------------------------
@@ -170,7 +178,7 @@ def _panel(d: pd.DataFrame, x: str, domain: list[float], ticks: list[float] | No
             x=alt.X("bar_lo:Q", scale=scale, axis=axis, title=axis_title), x2="bar_hi:Q",
             strokeDash=alt.StrokeDash("reading:N", scale=READING_DASH, title="reading")),
         base.mark_point(filled=True, size=100, opacity=0.9).encode(
-            x=xenc, color=alt.Color("paper_short:N", title="paper", legend=alt.Legend(labelLimit=260)),
+            x=xenc, color=alt.Color("paper_short:N", title="paper", scale=alt.Scale(range=PAPER_COLORS), legend=PAPER_LEGEND),
             shape=alt.Shape("reading:N", scale=READING, title="reading")),
         base.mark_text(align="left", dx=8, fontSize=11).encode(
             x=alt.X("text_x:Q", scale=scale, axis=axis, title=axis_title), text=f"{text}:N"),
@@ -266,7 +274,7 @@ def gains_chart(t: pd.DataFrame):
            "panels of one unit share their scale.",
            *_left_out([(neutral, "of a difference on a metric with no better direction (performance_gap …)"),
                       (nobase, "of a difference without a baseline"),
-                      (levels, "of a level, not a gain (a level anchors a gain's factor: see the tooltip)")])]
+                      (levels, "of a level, not a gain (the levels chart; a level anchors a gain's factor: see the tooltip)")])]
     sub.append(_ambiguous_note(d))
     if d.empty:
         return _placeholder(title, sub, "No accuracy or score gains.")
@@ -280,6 +288,42 @@ def gains_chart(t: pd.DataFrame):
         groups = [g for _, g in u.groupby("panel", sort=True)]
         panels += [_panel(g, "num", domain, None, axis_title if i == len(groups) - 1 else "", False, 0.0, "shown", tip)
                    for i, g in enumerate(groups)]
+    return _stack(panels, title, sub)
+
+
+def _level_domain(values: pd.Series, unit: str) -> list[float]:
+    """A linear domain around the levels of one panel, with room right of the points for their labels; a
+    percent level never gets an axis below 0."""
+    v = values[np.isfinite(values)].astype("float64")
+    lo, hi = float(v.min()), float(v.max())
+    span = max(hi - lo, abs(hi) * 0.1, 1.0)
+    left = lo - 0.15 * span
+    return [max(left, 0.0) if unit == "percent" and lo >= 0 else left, hi + 0.45 * span]
+
+
+def levels_chart(t: pd.DataFrame):
+    """Levels (accuracy, mIoU, MFU … in percent, or scores): one panel and axis per metric and unit."""
+    level = t["unit"].isin(LEVEL_UNITS)
+    d = claim_marks(t[level])
+    d["plain"] = d["subject"] + np.where(d["context0"] != "", " · " + d["context0"], "")
+    better = d["direction"].map({"higher": "higher is better", "lower": "lower is better"}).fillna("no better direction")
+    d["panel"] = d["metric"] + " (" + d["unit"] + ", " + better + ")"
+    d = _with_labels(d, from_part=1)  # the first part of the context is in every label already
+    d["shown"] = d["mark"] + d["value"] + np.where(d["unit"] == "percent", "%", "")
+    title = (f"Levels: {_n(len(d), 'claim')}, {_n(d['metric'].nunique(), 'metric')}, "
+             f"{_n(d['paper_id'].nunique(), 'paper')}")
+    sub = ["The level each claim states (accuracy, mIoU, MFU … in percent, or a score), one panel and axis per metric and unit:",
+           "levels of different metrics, or of one metric on different benchmarks, are not a ranking. Bars: the printed rounding.",
+           *_left_out([])]
+    sub.append(_ambiguous_note(d))
+    if d.empty:
+        return _placeholder(title, sub, "No levels (percent or score).")
+    tip = TOOLTIP + [("direction", "better")]
+    panels = []
+    for _, g in _marks_frame(d, "num", "lo", "hi", log=False).groupby("panel", sort=True):
+        unit = g["unit"].iat[0]
+        domain = _level_domain(pd.concat([g["num"], g["bar_lo"], g["bar_hi"]]), unit)
+        panels.append(_panel(g, "num", domain, None, "level (%)" if unit == "percent" else "score", False, None, "shown", tip))
     return _stack(panels, title, sub)
 
 
@@ -413,13 +457,13 @@ def health_chart(result):
                                                                                   strokeDash="independent")
 
 
-CHARTS = ("factors", "gains", "compression", "scale", "health")
+CHARTS = ("factors", "gains", "levels", "compression", "scale", "health")
 
 
 def build_charts(result) -> dict[str, alt.TopLevelMixin]:
     """Every chart of the report, by the file name the notebooks export it under (see CHARTS)."""
     t = comparable(result.ledger)
-    return {"factors": factors_chart(t), "gains": gains_chart(t), "compression": compression_chart(t),
+    return {"factors": factors_chart(t), "gains": gains_chart(t), "levels": levels_chart(t), "compression": compression_chart(t),
             "scale": scale_chart(t), "health": health_chart(result)}
 
 
@@ -460,7 +504,8 @@ figure{margin:1.2rem 0;overflow-x:auto}figcaption{color:#555;font-size:.9rem}
 table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{border-bottom:1px solid #eee;padding:.3rem .4rem;
 text-align:left;vertical-align:top}th{background:#f6f6f6;position:sticky;top:0}
 table.counts{width:auto}td.num{text-align:right}
-.quote{font-style:italic;min-width:18rem}.scroll{overflow-x:auto}.id{font-family:ui-monospace,monospace;white-space:nowrap}
+.quote{font-style:italic}.scroll{overflow-x:auto}.id{font-family:ui-monospace,monospace;white-space:nowrap}
+table.fixed{table-layout:fixed}table.fixed td{overflow-wrap:anywhere}table.fixed .id{white-space:normal}
 .ambiguous{background:#fff4d6;border-radius:3px;padding:0 .25rem}
 .severity-error{color:#b00}.severity-warning{color:#b25d00}.severity-notice{color:#1f5fa8}
 #claim-filter{font-size:1rem;padding:.35rem .5rem;width:24rem;max-width:100%}#claim-count{margin-left:1rem;color:#555}
@@ -488,6 +533,7 @@ filterClaims();
 CAPTIONS = {
     "factors": "Speed-ups and efficiency factors across papers.",
     "gains": "Accuracy and score gains over named baselines.",
+    "levels": "Levels: accuracy, MFU and other percentages or scores, one panel per metric.",
     "compression": "Compression ratios.",
     "scale": "Dataset and model scale.",
     "health": "Ledger health: claims per paper, findings per check, abstract coverage.",
@@ -500,11 +546,22 @@ def _e(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _table(headers: list[str], rows: list[list[str]], attrs: str = "") -> str:
-    """An HTML table; the cells are already HTML (escaped by the caller)."""
+def _table(headers: list[str], rows: list[list[str]], attrs: str = "", widths: list[float] | None = None) -> str:
+    """An HTML table; the cells are already HTML (escaped by the caller). With `widths` (percentages of the
+    page, one per column) the layout is fixed and a long cell wraps, breaking a long id or quote anywhere,
+    instead of widening the table past the page."""
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table{attrs}><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
+    cols = ""
+    if widths is not None:
+        cols = "<colgroup>" + "".join(f'<col style="width:{w:g}%">' for w in widths) + "</colgroup>"
+        attrs += ' class="fixed"'
+    return f"<table{attrs}>{cols}<thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
+
+
+# Column widths (percent) of the findings and the claims tables: the message and the quote get the room.
+FINDING_WIDTHS = [6, 9, 15, 14, 7, 49]
+CLAIM_WIDTHS = [11, 14, 7, 7.5, 6.5, 6.5, 10.5, 5.5, 5.5, 4.5, 7.5, 14]
 
 
 def _paper_link(url: str, title: str, paper_id: str) -> str:
@@ -543,7 +600,7 @@ def _findings_html(result) -> str:
                  f'<span class="id">{_e(f.file)}{":" + str(f.line) if f.line is not None else ""}</span>',
                  f'<span class="id">{_e(f.code)}</span> {_e(f.check)}', f'<span class="id">{_e(f.claim_id)}</span>',
                  _e(f.column), _e(f.message)] for f in listed]
-        table = _table(["severity", "location", "check", "claim", "column", "message"], rows, ' id="findings"')
+        table = _table(["severity", "location", "check", "claim", "column", "message"], rows, ' id="findings"', FINDING_WIDTHS)
         if left_out:
             more = ", ".join(f"{n} of {_e(c)}" for c, n in sorted(left_out.items()))
             table += f"\n<p>Not listed here: {more} (the counts above include them; `ledger validate --format json` lists all).</p>"
@@ -565,7 +622,7 @@ def _claims_html(t: pd.DataFrame, urls: dict[str, str]) -> str:
                      f'<span class="id">{_e(r.value)}</span> {_e(r.unit)}', _e(r.baseline), _e(r.context), _e(r.qualifier),
                      reading, _e(r.status), factor, f'<span class="quote">“{_e(r.quote)}”</span>'])
     table = _table(["claim", "paper", "subject", "metric", "value", "baseline", "context", "qualifier", "reading",
-                    "status", "factor", "quote"], rows, ' id="claims"')
+                    "status", "factor", "quote"], rows, ' id="claims"', CLAIM_WIDTHS)
     return f'<div class="scroll">{table}</div>'
 
 

@@ -29,10 +29,13 @@ def text_line(f: Finding) -> str:
 
 
 def summary_line(summary: dict) -> str:
-    verdict = "FAILED" if summary.get("error") else "ok"
+    """The verdict and the counts. The verdict is the summary's `failed` (under --strict a warning fails
+    the run, and the line must not say ok), or, for a summary without one, whether there are errors."""
+    failed = summary["failed"] if "failed" in summary else bool(summary.get("error"))
     waived = f", {summary['waived']} waived" if summary.get("waived") else ""
-    return (f"{verdict}: {summary['claims']} claims, {summary['papers']} papers; "
-            f"{summary['error']} errors, {summary['warning']} warnings, {summary['notice']} notices{waived}")
+    why = " (--strict: warnings fail)" if failed and summary.get("strict") and not summary.get("error") else ""
+    return (f"{'FAILED' if failed else 'ok'}: {summary['claims']} claims, {summary['papers']} papers; "
+            f"{summary['error']} errors, {summary['warning']} warnings, {summary['notice']} notices{waived}{why}")
 
 
 def render_text(findings: list[Finding], summary: dict) -> str:

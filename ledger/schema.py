@@ -21,6 +21,7 @@ from .layout import CLAIMS, METRICS, PAPERS, SPEC, Field, ForeignKey, TableSpec
 from .registry import RULES, Rule
 from .rules import (  # noqa: F401  (part of this module's interface)
     DUPLICATE_KEY, ID_FORMAT, NUMBER_FORMAT, REQUIRED, UNKNOWN_METRIC, UNKNOWN_PAPER, URL_FORMAT, VALUE_FORMAT, VOCABULARY)
+from .suggest import LIST_UP_TO, Suggestions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,6 +50,34 @@ def fk_expected(fk: ForeignKey) -> str:
     return f"a {fk.key} of {SPEC[fk.table].relpath}"
 
 
+# The tables whose keys are a vocabulary, so that a near key is likely what was meant ("did you mean").
+# Not papers: a near arXiv id is a different paper, and the Dask path sees only a partition's papers.
+SUGGEST_FROM = frozenset({"metrics"})
+
+
+class _Hints:
+    """The "did you mean" of one table's failing cells: a Suggestions per column, made at its first failure."""
+
+    def __init__(self, known):
+        self.known, self._by_column = known, {}
+
+    def _words(self, f: Field, fk: ForeignKey | None):
+        if fk is not None:
+            return self.known[fk.table] if fk.table in SUGGEST_FROM and fk.table in self.known else None
+        return f.enum
+
+    def message(self, f: Field, fk: ForeignKey | None, found: str) -> str:
+        """'FOUND' is not allowed: expected ...[; did you mean ...?]"""
+        message = f"{found!r} is not allowed: expected {fk_expected(fk) if fk else f.expected}"
+        if f.name not in self._by_column:
+            words = self._words(f, fk)
+            self._by_column[f.name] = None if words is None else Suggestions(words)
+        hints = self._by_column[f.name]
+        # an enum is already listed in full by `expected`: only the close words add anything
+        hint = "" if hints is None else hints.hint(found, list_up_to=0 if fk is None else LIST_UP_TO)
+        return f"{message}; {hint}" if hint else message
+
+
 def known_keys(tables: dict[str, "Table"]) -> dict[str, list[str]]:
     """The key values of every table a foreign key refers to, when that table is present with its key
     column (a header-only table knows no keys: every reference to it is unknown)."""
@@ -65,8 +94,9 @@ def _finding(r: Rule, table: "Table", row: int, column: str, claim_ids, message:
     return r.finding(table.file, table.lines[row], column, message, expected, found, claim_id)
 
 
-def _cell_failure(f: Field, found: str) -> tuple[Rule, str, str]:
-    return RULES[f.rule], f"{found!r} is not allowed: expected {f.expected}", f.expected
+def _cell_failure(f: Field, found: str, hints: _Hints) -> tuple[Rule, str, str]:
+    message = hints.message(f, None, found) if f.enum is not None else f"{found!r} is not allowed: expected {f.expected}"
+    return RULES[f.rule], message, f.expected
 
 
 def schema_findings(tables: dict[str, "Table"]) -> list[Finding]:
@@ -86,6 +116,7 @@ def validate_table(table: "Table", known) -> list[Finding]:
     spec, out = table.spec, []
     claim_ids = table.frame["claim_id"].to_numpy() if spec.key == "claim_id" else None
     fks = {fk.column: fk for fk in spec.foreign_keys if fk.table in known}
+    hints = _Hints(known)
     for f in spec.fields:
         col = pa.array(table.frame[f.name], pa.string())
         values = None  # the column as Python strings, made only when a cell fails
@@ -102,16 +133,16 @@ def validate_table(table: "Table", known) -> list[Finding]:
                    lambda r, v: _finding(REQUIRED, table, r, f.name, claim_ids, f"{f.name} is empty or blank", "required", v))
         if f.pattern is not None:
             report(pc.match_substring_regex(col, _anchored(f.pattern)),
-                   lambda r, v: _finding(*_with(_cell_failure(f, v), table, r, f.name, claim_ids, v)))
+                   lambda r, v: _finding(*_with(_cell_failure(f, v, hints), table, r, f.name, claim_ids, v)))
         if f.enum is not None:
             report(pc.is_in(col, value_set=pa.array([*f.enum, ""], pa.string())),
-                   lambda r, v: _finding(*_with(_cell_failure(f, v), table, r, f.name, claim_ids, v)))
+                   lambda r, v: _finding(*_with(_cell_failure(f, v, hints), table, r, f.name, claim_ids, v)))
         if f.name in fks:
             fk = fks[f.name]
             keys = pa.array(known[fk.table], pa.string())
             report(pc.or_(pc.is_in(col, value_set=keys), pc.equal(col, "")),
                    lambda r, v: _finding(RULES[fk.rule], table, r, f.name, claim_ids,
-                                         f"{v!r} is not allowed: expected {fk_expected(fk)}", fk_expected(fk), v))
+                                         hints.message(f, fk, v), fk_expected(fk), v))
     if spec.unique:
         out += duplicate_findings(table, spec.unique)
     return out
@@ -186,6 +217,7 @@ def pandera_findings(table: "Table", known: dict[str, "pd.Series"]) -> list[Find
         cases = err.failure_cases
     claim_ids = table.frame["claim_id"].to_numpy() if spec.key == "claim_id" else None
     fks = {fk.column: fk for fk in spec.foreign_keys}
+    hints = _Hints(known)
     out: list[Finding] = []
     by_column = defaultdict(list)
     for case in cases.itertuples(index=False):
@@ -203,9 +235,9 @@ def pandera_findings(table: "Table", known: dict[str, "pd.Series"]) -> list[Find
             elif column in fks and code == fks[column].rule:
                 fk = fks[column]
                 out.append(_finding(RULES[code], table, row, column, claim_ids,
-                                    f"{found!r} is not allowed: expected {fk_expected(fk)}", fk_expected(fk), found))
+                                    hints.message(f, fk, found), fk_expected(fk), found))
             else:
-                out.append(_finding(*_with(_cell_failure(f, found), table, row, column, claim_ids, found)))
+                out.append(_finding(*_with(_cell_failure(f, found, hints), table, row, column, claim_ids, found)))
     if spec.unique:
         out += duplicate_findings(table, spec.unique)
     return out

@@ -9,6 +9,7 @@ made one space. Nothing else is folded: case, digits and punctuation must match 
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -72,3 +73,27 @@ def normalise_many(texts: list[str]) -> list[str]:
     for i in np.flatnonzero(~plain.to_numpy(zero_copy_only=False)).tolist():
         out[i] = normalise(texts[i])
     return out
+
+
+def raw_offset(text: str, position: int) -> int:
+    """Where the character normalise(text) has at `position` comes from in `text` as stored (past the
+    end: where the trailing white space starts, or len(text)): how a span found in the normalised text is
+    cut out of the stored one.
+
+    Bisects on the length of normalised prefixes, so it costs a few normalise() calls: for the few spans
+    a message shows, never for a whole column."""
+    def produced(stop: int) -> int:  # characters normalise() makes of text[:stop]; "#" keeps a trailing space
+        return len(normalise(text[:stop] + "#")) - 1
+
+    return bisect.bisect_left(range(len(text) + 1), position + 1, key=produced) - 1 if position >= 0 else 0
+
+
+def verbatim_span(text: str, start: int, end: int) -> str | None:
+    """The stored text whose normalised form is normalise(text)[start:end], without the invisible or
+    white edges normalisation drops; None when no stored span gives exactly that (the span starts or
+    ends inside a character normalisation expands, such as the ligature "ﬁ")."""
+    wanted = normalise(text)[start:end]
+    span = text[raw_offset(text, start):raw_offset(text, end) if end < len(normalise(text)) else len(text)]
+    while span and normalise(span[:-1]) == wanted:  # a dropped soft hyphen or a space before the next word
+        span = span[:-1]
+    return span if normalise(span) == wanted and span else None

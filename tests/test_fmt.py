@@ -336,11 +336,11 @@ def _cli_commands() -> set[str]:
     return set(main.commands)
 
 
-@pytest.mark.parametrize("hook_id, subcommand", [("ledger-fmt", "fmt"), ("ledger-validate", "validate")])
-def test_published_hooks_run_ledger_commands(hook_id, subcommand):
+@pytest.mark.parametrize("hook_id, command", [("ledger-fmt", ["fmt"]), ("ledger-validate", ["validate", "--strict"])])
+def test_published_hooks_run_ledger_commands(hook_id, command):
     hooks = {h["id"]: h for h in _yaml(".pre-commit-hooks.yaml")}
     hook = hooks[hook_id]
-    assert shlex.split(hook["entry"]) == ["ledger", subcommand]
+    assert shlex.split(hook["entry"]) == ["ledger", *command]  # validate --strict: a warning fails the commit too
     assert hook["language"] == "python"  # pre-commit installs this package into the hook's venv
     if hook_id == "ledger-validate":
         assert hook["pass_filenames"] is False

@@ -177,7 +177,7 @@ def test_every_claim_mark_has_the_tooltip(specs, planted):
 
 
 def test_ambiguous_readings_are_marked_with_a_legend(specs):
-    for name in ("factors", "gains", "compression", "scale", "health"):
+    for name in ("factors", "gains", "levels", "compression", "scale", "health"):
         readings = [u["encoding"][ch] for u in data_marks(specs[name]) for ch in ("shape", "strokeDash")
                     if u["encoding"].get(ch, {}).get("field") == "reading"]
         assert readings, name
@@ -187,7 +187,7 @@ def test_ambiguous_readings_are_marked_with_a_legend(specs):
 
 def test_a_panel_holds_one_metric_and_one_unit_family(specs):
     t = comparable(validate(Layout.find(root=REPO)).ledger).set_index("claim_id")
-    for name in ("factors", "gains", "compression", "scale"):
+    for name in ("factors", "gains", "levels", "compression", "scale"):
         spec = specs[name]
         datasets = spec.get("datasets", {})
         for panel in spec["vconcat"]:

@@ -82,3 +82,46 @@ def test_no_console_errors_and_no_network(browser_page):
     assert log["errors"] == []
     assert [m for m in log["console"] if m[0] in ("error", "warning")] == []
     assert [u for u in log["requests"] if not u.startswith("file:")] == []
+
+
+def page_width(page) -> dict:
+    """How wide the page and its tables are laid out, against the viewport."""
+    return page.evaluate("""() => ({
+        viewport: window.innerWidth, page: document.documentElement.scrollWidth,
+        tables: Array.from(document.querySelectorAll('#claims, #findings'), t =>
+            [t.id, Math.ceil(t.getBoundingClientRect().right), t.scrollWidth, t.parentElement.scrollWidth, t.parentElement.clientWidth])})""")
+
+
+def test_the_tables_wrap_within_the_page_at_1400_px(browser_page):
+    page, _ = browser_page
+    w = page_width(page)
+    assert w["viewport"] == 1400 and w["page"] <= 1400
+    assert w["tables"] and all(right <= 1400 and inner <= outer for _, right, _, inner, outer in w["tables"]), w
+
+
+def test_long_quotes_and_ids_wrap_too(browser_page, tmp_path):
+    """A quote, context and claim id without a space to break at, and long findings about them, still fit."""
+    from conftest import build_ledger
+
+    root = build_ledger(tmp_path / "ledger")
+    claims = root / "claims.csv"
+    long_id = "fastnet-" + "-".join(["accuracyaccuracyaccuracy"] * 6)
+    claims.write_text(claims.read_text(encoding="utf-8").replace("fastnet-accuracy,", f"{long_id},", 1)
+                      .replace("reaches an accuracy of 77.58% on BenchA", "x" * 400)
+                      .replace(",BenchA,exact,explicit,2.68", "," + "B" * 300 + ",exact,explicit,2.68"), encoding="utf-8")
+    report = write_report(root, tmp_path / "long.html")
+    page = browser_page[0].context.browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(report.as_uri(), wait_until="load")
+    w = page_width(page)
+    assert {t[0] for t in w["tables"]} == {"claims", "findings"}  # the broken quote is a finding
+    assert w["page"] <= 1400 and all(right <= 1400 and inner <= outer for _, right, _, inner, outer in w["tables"]), w
+    page.close()
+
+
+def test_the_levels_chart_renders_a_panel_per_metric(browser_page):
+    page, _ = browser_page
+    svg = page.locator("#chart-levels svg")
+    text = svg.text_content()
+    for panel in ("accuracy (percent, higher is better)", "mfu (percent, higher is better)", "layer_share (percent"):
+        assert panel in text
+    assert page.locator("#chart-levels svg path[aria-roledescription='point']").count() == 4

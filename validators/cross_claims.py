@@ -9,6 +9,7 @@ import numpy as np
 
 from ..intervals import disjoint
 from ..registry import Hit, check
+from ..suggest import Suggestions
 from ..text import normalise
 
 QUANTITY = ["subject", "metric", "context", "unit", "baseline", "qualifier"]
@@ -107,6 +108,8 @@ def entity_second_spelling(ledger) -> Iterator[Hit]:
 @check("L504", "entity-unknown", "warning", scope="paper")
 def entity_unknown(ledger) -> Iterator[Hit]:
     """A subject or baseline is listed in vocab/entities.csv, so that every spelling can be checked."""
-    for row, column, name, known in _names(ledger):
-        if not known:
-            yield Hit(row, column, f"{name!r} is not in vocab/entities.csv", "a listed entity", name)
+    unknown = [(row, column, name) for row, column, name, known in _names(ledger) if not known]
+    hints = Suggestions(ledger.column("entities", "entity")) if unknown else None
+    for row, column, name in unknown:
+        hint = hints.hint(name, list_up_to=0)  # a new entity is no typo: the list would not help
+        yield Hit(row, column, f"{name!r} is not in vocab/entities.csv" + (f"; {hint}" if hint else ""), "a listed entity", name)

@@ -6,13 +6,18 @@ prints are joined against the claims' values on precision keys; a message is bui
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Iterator
 
 import numpy as np
 
 from ..registry import Hit, check
+from ..report import visible
 from ..spans import precision_keys, quote_mentions, sources
+from ..text import raw_offset, verbatim_span
 from ..units import UNITS
+
+WINDOW = 24  # characters of quote and abstract a message shows around the point where they part
 
 # Which printed markers each unit can carry. A "%" can be a level, a points difference or a relative change.
 MARKERS_ALLOWED = {
@@ -58,18 +63,85 @@ def _groups(owner: np.ndarray, which: np.ndarray) -> dict[int, np.ndarray]:
     return {int(w): np.arange(a, b) for w, a, b in zip(which, lo, hi)}
 
 
+def _in_last_abstract(ledger):
+    """For every claim, where its normalised quote first occurs in the abstract its paper_id names (the
+    last row, if the paper is repeated): start and end, -1 where it does not. Computed once per ledger."""
+    def run():
+        paper, quotes = ledger.column("claims", "paper_id"), ledger.column("claims", "quote")
+        src = sources(ledger)
+        _, (qi, qrows, qa, qb) = src.locate_quotes(paper, quotes)
+        start, end = np.full(len(quotes), -1, np.int64), np.full(len(quotes), -1, np.int64)
+        last = qrows == src.last_rows(paper)[qi]
+        first = np.ones(int(last.sum()), bool)
+        first[1:] = qi[last][1:] != qi[last][:-1]  # ordered by quote, then start: the first occurrence
+        start[qi[last][first]], end[qi[last][first]] = qa[last][first], qb[last][first]
+        return start, end
+    return ledger.memo("quote_in_last_abstract", run)
+
+
+def _clip(text: str, tail: bool = False) -> str:
+    """A short window of a text for a message: its start (or, with `tail`, its end), invisibles shown."""
+    if len(text) <= WINDOW:
+        return visible(text)
+    return visible("…" + text[-WINDOW:] if tail else text[:WINDOW] + "…")
+
+
+def _parting(quote: str, norm_quote: str, abstract: str, norm_abstract: str) -> str:
+    """Where a quote stops matching its abstract: the longest start of the (normalised) quote the abstract
+    holds, and what each of the two says after it, as stored."""
+    lo, hi = 0, len(norm_quote)  # a start that occurs has every shorter start occurring: bisect on its length
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if norm_quote[:mid] in norm_abstract else (lo, mid - 1)
+    if lo == 0:
+        return f"its first character {visible(norm_quote[:1])!r} does not occur in the abstract"
+    at_quote = raw_offset(quote, lo)
+    at_abstract = raw_offset(abstract, norm_abstract.find(norm_quote[:lo]) + lo)
+    rest = abstract[at_abstract:] if norm_abstract.find(norm_quote[:lo]) + lo < len(norm_abstract) else ""
+    where = f"the abstract has \"{_clip(rest)}\"" if rest else "the abstract ends"
+    return f"after \"{_clip(quote[:at_quote], tail=True)}\" the quote has \"{_clip(quote[at_quote:])}\" where {where}"
+
+
 @check("L201", "quote-not-in-source", scope="paper")
 def quote_not_in_source(ledger) -> Iterator[Hit]:
     """The quote is a verbatim span of its paper's abstract (after the normalisation in ledger/text.py)."""
     paper, quotes = ledger.column("claims", "paper_id"), ledger.column("claims", "quote")
     src = sources(ledger)
-    _, (qi, qrows, _, _) = src.locate_quotes(paper, quotes)
-    in_last = np.zeros(len(quotes), bool)
-    in_last[qi[qrows == src.last_rows(paper)[qi]]] = True  # found in the abstract its paper_id names
+    norm_quotes, _ = src.locate_quotes(paper, quotes)
+    start, _ = _in_last_abstract(ledger)
     abstracts = ledger.abstracts
-    for row in _anchored(ledger)[~in_last[_anchored(ledger)]].tolist():
+    last_row = {pid: rows[-1] for pid, rows in src.rows_of.items()}
+    rows = _anchored(ledger)
+    for row in rows[start[rows] < 0].tolist():
         if quotes[row] not in abstracts[paper[row]]:  # found as stored, if not after normalisation
-            yield Hit(row, "quote", "quote is not a verbatim span of the paper's abstract", "a substring of papers.csv abstract", quotes[row][:120])
+            parting = _parting(quotes[row], norm_quotes[row], abstracts[paper[row]], src.texts[last_row[paper[row]]])
+            yield Hit(row, "quote", f"quote is not a verbatim span of the paper's abstract: {parting}",
+                      "a substring of papers.csv abstract", quotes[row][:120])
+
+
+@check("L206", "quote-not-verbatim", "notice", scope="paper")
+def quote_not_verbatim(ledger) -> Iterator[Hit]:
+    """A quote is stored as the abstract prints it: one that matches only after normalisation (curly quotes, spacing, soft hyphens) is told the text to paste."""
+    paper, quotes = ledger.column("claims", "paper_id"), ledger.column("claims", "quote")
+    src = sources(ledger)
+    norm_quotes, _ = src.locate_quotes(paper, quotes)
+    start, end = _in_last_abstract(ledger)
+    abstracts = ledger.abstracts
+    last_row = {pid: rows[-1] for pid, rows in src.rows_of.items()}
+    changed = {pid: src.texts[row] != abstracts[pid] for pid, row in last_row.items()}  # normalising the abstract changed it
+    rows = _anchored(ledger)
+    for row in rows[start[rows] >= 0].tolist():
+        pid = paper[row]
+        # unchanged quote and abstract: the normalised match is a verbatim one
+        if (changed[pid] or norm_quotes[row] != quotes[row]) and quotes[row] not in abstracts[pid]:
+            text = verbatim_span(abstracts[pid], int(start[row]), int(end[row]))
+            if text is None:
+                yield Hit(row, "quote", "quote matches the abstract only after normalisation, and starts or ends inside a "
+                          "character normalisation makes several of (a ligature such as 'ﬁ'): start and end it where "
+                          "the abstract's characters do", "the abstract's text, verbatim", quotes[row][:120])
+            else:
+                yield Hit(row, "quote", f"quote matches the abstract only after normalisation; paste the abstract's text "
+                          f"verbatim: \"{visible(text)}\"", text, quotes[row])
 
 
 @check("L202", "value-not-in-quote", scope="paper")
@@ -83,7 +155,20 @@ def value_not_in_quote(ledger) -> Iterator[Hit]:
     for i, span in _groups(owner, failing).items():
         row = int(rows[i])
         printed = ", ".join(m.printed[span]) or "no number"
-        yield Hit(row, "value", f"value {value[row]} is not printed in the quote (it prints: {printed})", value[row], printed)
+        closest = f"; {_closest(value[row], m.printed[span], m.value[span])}" if len(span) else ""
+        yield Hit(row, "value", f"value {value[row]} is not printed in the quote (it prints: {printed}){closest}", value[row], printed)
+
+
+def _closest(value: str, printed: np.ndarray, values: np.ndarray) -> str:
+    """The number of the quote nearest the claim's value (sign aside: decreases are stored negative), and
+    the value it would be, with the claim's sign and the printed precision."""
+    target = abs(Decimal(value))
+    near = min(range(len(values)), key=lambda k: abs(abs(Decimal(values[k])) - target))
+    as_value = values[near].lstrip("-")
+    as_value = "-" + as_value if value.startswith("-") else as_value
+    if abs(Decimal(values[near])) == target:
+        return f"closest: {printed[near]} (value {as_value}: the printed precision)"
+    return f"closest: {printed[near]}" + (f" (value {as_value})" if as_value != printed[near] else "")
 
 
 @check("L203", "unit-contradicts-quote", scope="paper")

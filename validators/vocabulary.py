@@ -20,4 +20,5 @@ def unit_not_allowed_for_metric(ledger) -> Iterator[Hit]:
            & ~(claims["metric"] + "|" + claims["unit"]).isin(pairs)).to_numpy(dtype=bool)
     for row in np.flatnonzero(bad):
         metric, unit = claims["metric"].iat[row], claims["unit"].iat[row]
-        yield Hit(int(row), "unit", f"metric {metric} does not allow unit {unit}", " ".join(sorted(metrics[metric]["units"])), unit)
+        allowed = sorted(metrics[metric]["units"])
+        yield Hit(int(row), "unit", f"metric {metric} does not allow unit {unit} (it allows {', '.join(allowed)})", " ".join(allowed), unit)
