@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numbers import canonical
+from .numbers import canonical, reads_on, word_names
 from .text import normalise_many
 
 # A number's edges: what may stand before a number without joining it (see the look-behinds of
@@ -88,10 +88,10 @@ class Mentions:
     marker: np.ndarray
 
     @classmethod
-    def read(cls, texts: list[str]) -> "Mentions":
+    def read(cls, texts: list[str], names: tuple[str, ...] = ()) -> "Mentions":
         from .mentions import mention_table
 
-        t = mention_table(texts)
+        t = mention_table(texts, names)
         col = lambda name, kind=None: (t.column(name).to_numpy() if kind is None
                                        else np.asarray(t.column(name).to_numpy(zero_copy_only=False), dtype=object))
         return cls(col("text"), col("start"), col("end"), col("printed", object), col("value", object), col("marker", object))
@@ -145,13 +145,14 @@ def occurrences(haystack: str, needle: str) -> list[int]:
 class Sources:
     """The normalised abstracts of a ledger's papers, their mentions, and where quotes and skips sit."""
 
-    def __init__(self, paper_ids: list[str], abstracts: list[str]):
+    def __init__(self, paper_ids: list[str], abstracts: list[str], names=()):
         self.paper_ids = paper_ids
         self.texts = normalise_many(abstracts)
+        self.names = tuple(names)  # entity names and aliases: a number word inside one is not a number
         self.rows_of: dict[str, list[int]] = {}
         for row, pid in enumerate(paper_ids):
             self.rows_of.setdefault(pid, []).append(row)
-        self.mentions = Mentions.read(self.texts)
+        self.mentions = Mentions.read(self.texts, self.names)
         self.magnitude = magnitude_keys(self.mentions.value)
         self._quotes: dict[tuple[int, int], tuple] = {}
 
@@ -206,7 +207,7 @@ class Sources:
             out_r.append(np.array([e[1] for e in extra], np.int64))
             out_a.append(np.array([e[2] for e in extra], np.int64))
         i, r, a = (np.concatenate(x) for x in (out_i, out_r, out_a))
-        order = np.lexsort((a, i))
+        order = np.lexsort((a, r, i))  # as locate orders them: by span, then row, then start
         i, r, a = i[order], r[order], a[order]
         return i, r, a, a + np.fromiter((len(spans[k]) for k in i), np.int64, len(i))
 
@@ -290,9 +291,21 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     a = np.array([found_at[i][1] for i in idx], np.int64)
     b = a + np.array([len(norm[i]) for i in idx], np.int64)
     unclean = m.crossing(rows, a) | m.crossing(rows, b)
+    # the mention after each span (the first starting at or after its end), and whether it is the text's
+    width = int(max(m.end.max(initial=0), b.max(initial=0))) + 2
+    nxt = np.searchsorted(m.text.astype(np.int64) * width + m.start, rows * width + b, "left")
+    hiding = _name_spans(sources)
     for j in np.flatnonzero(~unclean):  # a character at an edge that a number could join
-        text, start, end = sources.texts[rows[j]], a[j], b[j]
+        text, start, end, k = sources.texts[rows[j]], a[j], b[j], int(nxt[j])
         if (start and (text[start - 1] in _JOINS_BEFORE or _word(text[start - 1]))) or (end < len(text) and _word(text[end])):
+            unclean[j] = True
+            continue
+        # what follows the span can still change a number inside it ("by 3.8| and 2.2 points", "a 3-point| gain")
+        last_end = int(m.end[k - 1]) if k > 0 and m.text[k - 1] == rows[j] and m.start[k - 1] >= start else None
+        next_start = int(m.start[k]) if k < len(m) and m.text[k] == rows[j] else None
+        if end < len(text) and reads_on(text, int(end), last_end, next_start):
+            unclean[j] = True
+        elif any(x < start < y or x < end < y for x, y in hiding.get(int(rows[j]), ())):  # a name cut by an edge
             unclean[j] = True
     q, mi = m.ranges(rows, a, b - 1)
     inside = (m.start[mi] >= a[q]) & (m.end[mi] <= b[q]) & ~unclean[q]
@@ -301,7 +314,7 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     derived = m.take(take)
     derived.start, derived.end = derived.start - a[q[inside]], derived.end - a[q[inside]]
     alone = sorted(set(range(len(quotes))) - set(idx[~unclean].tolist()))
-    read = Mentions.read([norm[i] for i in alone])
+    read = Mentions.read([norm[i] for i in alone], sources.names)
     owner_all = np.concatenate([owner, np.asarray(alone, np.int64)[read.text] if len(read) else np.zeros(0, np.int64)])
     merged = Mentions(*(np.concatenate([x, y]) for x, y in zip(
         (derived.text, derived.start, derived.end, derived.printed, derived.value, derived.marker),
@@ -312,10 +325,28 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     return owner_all[order], merged
 
 
+def _name_spans(sources: Sources) -> dict[int, list[tuple[int, int]]]:
+    """Per abstract row, the occurrences of the names that hold a number word (usually none)."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for name in word_names(sources.names):
+        for row, text in enumerate(sources.texts):
+            out.setdefault(row, []).extend((i, i + len(name)) for i in occurrences(text, name))
+    return out
+
+
 def _word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
 def sources(ledger) -> Sources:
     """The ledger's abstracts and their mentions, read once per ledger."""
-    return ledger.memo("sources", lambda: Sources(ledger.column("papers", "paper_id"), ledger.column("papers", "abstract")))
+    return ledger.memo("sources", lambda: Sources(ledger.column("papers", "paper_id"), ledger.column("papers", "abstract"),
+                                                  entity_names(ledger)))
+
+
+def entity_names(ledger) -> tuple[str, ...]:
+    """Every entity name and alias of vocab/entities.csv, as printed."""
+    if "entities" not in ledger.tables:
+        return ()
+    cells = ledger.column("entities", "entity") + ledger.column("entities", "aliases")
+    return tuple(n for cell in cells if isinstance(cell, str) for n in cell.split("|") if n)
