@@ -17,7 +17,9 @@ with word boundaries in its place:
 
 A text that holds any of those substrings, one of the four letters Python's case-insensitive matching takes
 for ASCII ones (dotted and dotless i, long s, Kelvin sign), a character beyond the BMP, or a lone surrogate
-(Arrow cannot hold it) is read by `read_numbers` itself. Positions come from a second pass that matches
+(Arrow cannot hold it) is read by `read_numbers` itself; so is a text with a hyphenated "point" read as
+points ("7.1-point", "3-point gain": the reader looks behind or ahead) or one of the given names that holds a
+number word. A list's shared marker ("by 3.8 and 2.2 points") is restated column-wise (_share_list_markers). Positions come from a second pass that matches
 "everything up to and including the next mention": cumulative character lengths of those pieces are the
 mention ends.
 """
