@@ -330,10 +330,12 @@ def coverage(root, claims, papers, show_all):
     """Show, paper by paper, which numbers of each abstract of the ledger in ROOT (default: the current
     folder) are claims, skipped, or missing."""
     from .coverage import number_uses, unused_skips
+    from .spans import entity_names
 
     ledger, _ = _load_or_exit(root, claims, papers)
     papers_rows, skips = ledger["papers"].to_dict("records"), ledger["skips"].to_dict("records")
-    uses = number_uses(papers_rows, ledger.claims.to_dict("records"), skips)
+    names = entity_names(ledger)
+    uses = number_uses(papers_rows, ledger.claims.to_dict("records"), skips, names)
     by_paper: dict[str, list] = {}
     for u in uses:
         by_paper.setdefault(u.paper_id, []).append(u)
@@ -347,7 +349,7 @@ def coverage(root, claims, papers, show_all):
         for u in mine if show_all else todo:
             state = ("claim " + ",".join(u.covered_by)) if u.covered_by else (f"skipped: {u.skipped_by}" if u.skipped_by else "MISSING")
             click.echo(f"  {u.printed!r:>14} at {u.start + 1:>5}  {state}")
-    stale = unused_skips(papers_rows, skips)
+    stale = unused_skips(papers_rows, skips, names)
     for s in stale:
         click.echo(f"stale skip: {s['paper_id']} {s['number']!r} in {s['context']!r}")
     click.echo(f"{'FAILED' if missing or stale else 'ok'}: {len(uses)} numbers, {missing} missing, {len(stale)} stale skips")

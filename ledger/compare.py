@@ -21,7 +21,7 @@ import pandas as pd
 
 from .derive import derivations
 from .numbers import is_canonical
-from .units import UNITS
+from .units import unit_bounds
 
 __all__ = ["FAMILY", "comparable", "improvement_factors", "level_pairs", "size_label", "stated_bounds", "unit_family"]
 
@@ -41,14 +41,8 @@ def unit_family(unit: pd.Series) -> pd.Series:
 def stated_bounds(v: pd.DataFrame, unit: pd.Series) -> tuple[pd.Series, pd.Series]:
     """The bounds a claim states once its qualifier is read (`blo`, `bhi` of Ledger.values), clipped to the
     unit's range: "up to 4x" is (0, 4.5], not (-inf, 4.5]; "about 99%" stops at 100."""
-    lo, hi = v["blo"].astype("float64").copy(), v["bhi"].astype("float64").copy()
-    for name, u in UNITS.items():
-        mine = (unit == name).to_numpy()
-        if u.minimum is not None:
-            lo[mine] = lo[mine].clip(lower=u.minimum)
-        if u.maximum is not None:
-            hi[mine] = hi[mine].clip(upper=u.maximum)
-    return lo, hi
+    least, most = unit_bounds(unit)  # Ledger.values clips the same way; this takes any blo/bhi
+    return v["blo"].astype("float64").clip(lower=least), v["bhi"].astype("float64").clip(upper=most)
 
 
 def size_label(value: str) -> str:
@@ -71,7 +65,7 @@ def size_label(value: str) -> str:
 
 def _invert(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """1/[lo, hi] for positive intervals; a bound at 0 becomes infinity."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # 1 / (a ratio's open 0, the smallest positive float) is inf
         return 1 / hi, np.where(lo > 0, 1 / lo, np.inf)
 
 

@@ -51,15 +51,16 @@ def _columns(dicts: list[dict], keys: tuple[str, ...]) -> dict[str, list[str]]:
     return {k: [_str(d.get(k)) for d in dicts] for k in keys}
 
 
-def _account(papers: list[dict], claims: list[dict], skips: list[dict]) -> Accounting:
+def _account(papers: list[dict], claims: list[dict], skips: list[dict], names=()) -> Accounting:
     p = _columns(papers, ("paper_id", "abstract"))
-    return account(Sources(p["paper_id"], p["abstract"]), _columns(claims, ("paper_id", "value", "quote")),
+    return account(Sources(p["paper_id"], p["abstract"], names), _columns(claims, ("paper_id", "value", "quote")),
                    _columns(skips, ("paper_id", "number", "context")))
 
 
-def number_uses(papers: list[dict], claims: list[dict], skips: list[dict]) -> list[NumberUse]:
-    """Every number of every abstract, with the claims that state it and the skip that excuses it."""
-    return uses_of(_account(papers, claims, skips), [_str(c.get("claim_id")) for c in claims], [_str(s.get("reason")) for s in skips])
+def number_uses(papers: list[dict], claims: list[dict], skips: list[dict], names=()) -> list[NumberUse]:
+    """Every number of every abstract, with the claims that state it and the skip that excuses it. A number
+    word inside one of `names` (entity names and aliases, as printed) is part of the name, not a number."""
+    return uses_of(_account(papers, claims, skips, names), [_str(c.get("claim_id")) for c in claims], [_str(s.get("reason")) for s in skips])
 
 
 def uncovered(uses: list[NumberUse]) -> list[NumberUse]:
@@ -67,6 +68,6 @@ def uncovered(uses: list[NumberUse]) -> list[NumberUse]:
     return [u for u in uses if not u.covered_by and u.skipped_by is None]
 
 
-def unused_skips(papers: list[dict], skips: list[dict]) -> list[dict]:
+def unused_skips(papers: list[dict], skips: list[dict], names=()) -> list[dict]:
     """Skip rows that name no number: unknown paper, context not in the abstract, or number not inside it (stale)."""
-    return [skips[i] for i in _account(papers, [], skips).stale_skips.tolist()]
+    return [skips[i] for i in _account(papers, [], skips, names).stale_skips.tolist()]

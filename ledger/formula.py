@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from typing import Callable, Union
 
@@ -165,7 +166,9 @@ def evaluate(node: Node, env: dict[str, Interval]) -> Interval:
 def holds(rel: Relation, env: dict[str, Interval]) -> tuple[bool, Interval, Interval]:
     """Whether the relation can hold for some true values inside the intervals; also both sides."""
     a, b = evaluate(rel.left, env), evaluate(rel.right, env)
-    bounded = all(math.isfinite(x) for i in env.values() for x in (i.lo, i.hi))
+    # finite inputs bound the result, unless one tends to 0: a ratio's open minimum is the smallest positive
+    # float (units.Unit.bounds), and dividing by it rightly gives inf
+    bounded = all(math.isfinite(x) and not 0 < abs(x) < sys.float_info.min for i in env.values() for x in (i.lo, i.hi))
     sides = (a.lo, a.hi, b.lo, b.hi)
     if any(math.isnan(x) for x in sides) or (bounded and not all(math.isfinite(x) for x in sides)):
         raise OverflowError(f"the relation overflows: {a} vs {b}")  # finite inputs, infinite result

@@ -39,7 +39,7 @@ GAIN_METRICS = {"accuracy", "miou", "performance", "f1", "bleu", "rouge", "exact
 COMPRESSION_METRICS = {"compression_ratio"}
 SCALE_METRICS = {"dataset_size", "model_size", "sequence_length", "annotation_count"}
 
-QUALIFIER_MARK = {"up_to": "≤", "at_least": "≥", "about": "≈", "average": "avg ", "exact": ""}
+QUALIFIER_MARK = {"up_to": "≤", "at_least": "≥", "about": "≈", "average": "avg ", "maximum": "max ", "exact": ""}
 READING = alt.Scale(domain=["explicit", "ambiguous"], range=["circle", "triangle-up"])
 READING_DASH = alt.Scale(domain=["explicit", "ambiguous"], range=[[1, 0], [4, 3]])
 READING_LEGEND = alt.Legend(symbolType="square", symbolFillColor="#9ecae1", symbolStrokeWidth=1.5, symbolSize=200)  # bars

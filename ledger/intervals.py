@@ -57,6 +57,10 @@ class Interval:
         return self * Interval(1 / o.hi, 1 / o.lo)
 
     def __str__(self) -> str:
+        # A unit's open minimum is the float just above it (units.Unit.bounds): a ratio's (0, 4], not [4.9e-324, 4].
+        below = math.nextafter(self.lo, -math.inf)
+        if math.isfinite(self.lo) and below.is_integer() and not self.lo.is_integer():
+            return f"({_fmt(below)}, {_fmt(self.hi)}]"
         return f"[{_fmt(self.lo)}, {_fmt(self.hi)}]"
 
 
@@ -70,7 +74,7 @@ def mul(alo, ahi, blo, bhi):
 def div(alo, ahi, blo, bhi):
     """[a] / [b] for arrays of intervals. A divisor that holds 0 gives (-inf, inf): an implied value
     that bounds nothing. (Interval.__truediv__ raises instead: a relation that divides by it is invalid.)"""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # x / (smallest positive float) is inf
         q = np.stack([alo / blo, alo / bhi, ahi / blo, ahi / bhi])
         lo, hi = np.nanmin(q, axis=0), np.nanmax(q, axis=0)
     spans_zero = (blo <= 0) & (bhi >= 0)

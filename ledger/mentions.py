@@ -17,7 +17,9 @@ with word boundaries in its place:
 
 A text that holds any of those substrings, one of the four letters Python's case-insensitive matching takes
 for ASCII ones (dotted and dotless i, long s, Kelvin sign), a character beyond the BMP, or a lone surrogate
-(Arrow cannot hold it) is read by `read_numbers` itself. Positions come from a second pass that matches
+(Arrow cannot hold it) is read by `read_numbers` itself; so is a text with a hyphenated "point" read as
+points ("7.1-point", "3-point gain": the reader looks behind or ahead) or one of the given names that holds a
+number word. A list's shared marker ("by 3.8 and 2.2 points") is restated column-wise (_share_list_markers). Positions come from a second pass that matches
 "everything up to and including the next mention": cumulative character lengths of those pieces are the
 mention ends.
 """
@@ -26,11 +28,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pyarrow as pa
 
-from .numbers import Mention, _SCALE, _TENS, _UNITS, _WORD_VALUE, _digits_value, _alt, read_numbers
+from .numbers import CHANGE_WORDS, Mention, _SCALE, _TENS, _UNITS, _WORD_VALUE, _alt, _cased, _digits_value, read_numbers, word_names
 
 __all__ = ["SCHEMA", "exact_path", "mention_table"]
 
@@ -81,7 +83,7 @@ def _patterns() -> dict[str, str]:
     marker = "|".join(
         [
             rf"{S}?\\{{0,2}}%{SD}?(?i:points?){B}",
-            rf"{S}(?i:percentage{SD}points?){B}",
+            rf"{SD}(?i:percentage{SD}points?){B}",
             rf"{SD}?(?i:pp{B}|p\.p\.{NB})",
             rf"{S}(?i:points?){B}",
             rf"{S}?\\{{0,2}}%",
@@ -91,11 +93,13 @@ def _patterns() -> dict[str, str]:
             rf"{SD}?(?i:times|fold){B}",
         ]
     )
-    scale = rf"{SD}(?i:{_SCALES}){B}"
+    # number words are matched case-sensitively, as lowercase, Capitalised or ALL CAPS (numbers._cased)
+    scale = rf"{SD}(?:{_cased(_SCALES.split('|'))}){B}"
+    hundred = rf"{SD}(?:{_cased(['hundred', 'dozen'])}){B}"
     word = (
-        rf"{B}(?i:"
-        rf"(?:(?:{_alt(_TENS)})(?:-(?:{_alt(_UNITS[1:10])}))?|{_alt(_UNITS)})(?:{SD}hundred{B})?(?:{scale})?"
-        rf"|an?(?:{SD}hundred{B}(?:{scale})?|{scale}))"
+        rf"{B}(?:"
+        rf"(?:(?:{_cased(_TENS)})(?:-(?:{_cased(_UNITS[1:10])}))?|{_cased(_UNITS)})(?:{hundred})?(?:{scale})?"
+        rf"|(?:{_cased(['a', 'an'])})(?:{hundred}(?:{scale})?|{scale}))"
     )
     mention = rf"(?:{num})(?:{marker})?|{word}(?:{B}(?:{marker})?|(?i:fold){B})"
 
@@ -112,6 +116,9 @@ def _patterns() -> dict[str, str]:
             r"\.\.[0-9]",  # ".05" after a point
             r"[0-9],[0-9]{4}",  # a comma group of more than three digits
             rf"[0-9][eE][\-+{minus}]?[0-9]{{4}}",  # an exponent of more than three digits
+            # "-point" read as pp, which looks at the digits before it or the word after: "7.1-point", "3-point gain"
+            r"\.[0-9]+-(?i:point)",
+            rf"[0-9A-Za-z]-(?i:points?){SD}(?i:{'|'.join(CHANGE_WORDS)})",  # after a number's last character
         ]
     )
     # Splits one printed mention (no look-around needed: the mention is already found).
@@ -120,10 +127,14 @@ def _patterns() -> dict[str, str]:
         # named multiplier first: "52.30Billion" is billion, not B and "illion"
         rf"(?:[eE](?P<exp>[\-+{minus}]?[0-9]+))?(?:{SD}?(?P<nmult>(?i:{_SCALES}))|(?P<gmult>[kKMBT]))?"
         rf"|(?i:(?P<tens>{_alt(_TENS)})(?:-(?P<unit>{_alt(_UNITS[1:10])}))?|(?P<unit0>{_alt(_UNITS)})|(?P<wa>an?))"
-        rf"(?:{SD}(?P<whund>(?i:hundred)))?(?:{SD}(?P<wmult>(?i:{_SCALES})))?)"
+        rf"(?:{SD}(?:(?P<whund>(?i:hundred))|(?P<wdoz>(?i:dozen))))?(?:{SD}(?P<wmult>(?i:{_SCALES})))?)"
         r"(?s:(?P<mk>.*))$"
     )
-    return {"mention": mention, "chunk": rf"(?s:.)*?(?:{mention})", "route": route, "parse": parse, "word": f"[{word}]"}
+    # A list's bare numbers take its last number's marker (numbers._share_list_markers): the joiners, restated.
+    joiner = rf"^(?:{S}*,{S}*|,?{S}+(?:and|or|to){S}+)$"
+    word_joiner = rf"^,?{S}+(?:and|or|to){S}+$"
+    return {"mention": mention, "chunk": rf"(?s:.)*?(?:{mention})", "route": route, "parse": parse, "word": f"[{word}]",
+            "joiner": joiner, "word_joiner": word_joiner}
 
 
 def _empty() -> pa.Table:
@@ -152,23 +163,7 @@ def _to_series(texts, pl):
         return pl.Series("t", clean, dtype=pl.String), bad
 
 
-# Python's case-insensitive matching lets these four match ASCII letters, so read_numbers finds "thou\u017fand"
-# (long s) but then fails to look its value up (KeyError). Each stands in for its ASCII letter and is a word
-# character like it, so reading the folded text finds the same spans; the printed text is the original's.
-_FOLD = str.maketrans({"\u017f": "s", "\u0131": "i", "\u0130": "i", "\u212a": "k"})
-
-
-def _read_exact(text: str) -> list[Mention]:
-    try:
-        return read_numbers(text)
-    except KeyError:
-        return [
-            Mention(m.start, m.end, text[m.start : m.end], m.value, m.marker, m.word)
-            for m in read_numbers(text.translate(_FOLD))
-        ]
-
-
-def _exact_rows(texts, indices) -> dict[str, list]:
+def _exact_rows(texts, indices, names=()) -> dict[str, list]:
     cols: dict[str, list] = {name: [] for name in SCHEMA.names}
     for i in indices:
         t = texts[i]
@@ -176,7 +171,7 @@ def _exact_rows(texts, indices) -> dict[str, list]:
             t = t.as_py()
         if not isinstance(t, str):
             continue  # null: no mentions
-        for m in _read_exact(t):
+        for m in read_numbers(t, names):
             cols["text"].append(i)
             cols["start"].append(m.start)
             cols["end"].append(m.end)
@@ -187,21 +182,23 @@ def _exact_rows(texts, indices) -> dict[str, list]:
     return cols
 
 
-def _plan(texts, pl):
+def _plan(texts, pl, names=()):
     """One row per text: its index, the text (null if Arrow cannot hold it) and whether it takes the exact path."""
     s, bad = _to_series(texts, pl)
     df = pl.DataFrame(s).with_row_index("text").with_columns(pl.col("text").cast(pl.Int64))
     exact = pl.col("t").str.contains(_patterns()["route"]) | pl.col("text").is_in(sorted(bad))
+    if hiding := word_names(tuple(names)):  # a name that holds a number word ("ONE-PEACE"): rare, read exactly
+        exact |= pl.col("t").str.contains_any(list(hiding))
     return df.with_columns(exact=exact.fill_null(False))
 
 
-def exact_path(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> list[int]:
+def exact_path(texts: Sequence[str] | pa.Array | pa.ChunkedArray, names: Iterable[str] = ()) -> list[int]:
     """Indices of the texts mention_table hands to read_numbers (for benchmarks and tests)."""
     import polars as pl
 
     if len(texts) == 0:
         return []
-    return _plan(texts, pl).filter("exact")["text"].to_list()
+    return _plan(texts, pl, names).filter("exact")["text"].to_list()
 
 
 # Texts are read in batches of about this many bytes: the second pass copies every text once more (as the
@@ -210,15 +207,17 @@ BATCH_BYTES = 8 << 20  # measured at 1M claims (59 MB of abstracts): 64 MB batch
 EXACT_BELOW = 200_000  # characters: below this the exact reader is quicker than importing polars
 
 
-def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Table:
-    """Every mention of every text, ordered by (text, start); equal row for row to flattened read_numbers."""
+def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray, names: Iterable[str] = ()) -> pa.Table:
+    """Every mention of every text, ordered by (text, start); equal row for row to flattened
+    read_numbers(text, names)."""
+    names = tuple(names)
     if len(texts) == 0:
         return _empty()
     if isinstance(texts, (list, tuple)) and sum(len(t) for t in texts if isinstance(t, str)) < EXACT_BELOW:
-        return pa.table(_exact_rows(texts, list(range(len(texts)))), schema=SCHEMA)  # polars' import would cost more
+        return pa.table(_exact_rows(texts, list(range(len(texts))), names), schema=SCHEMA)  # polars' import would cost more
     import polars as pl  # here, not at module level: a small ledger's cold start must not pay for it
 
-    df = _plan(texts, pl)
+    df = _plan(texts, pl, names)
     exact_idx = df.filter("exact")["text"].to_list()
     fast = df.filter(~pl.col("exact") & pl.col("t").is_not_null()).select("text", "t")
     # a batch is the texts that start within the same BATCH_BYTES of the running byte count
@@ -228,7 +227,7 @@ def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray) -> pa.Table
     fast_table = pa.concat_tables(tables) if tables else _empty()
     if not exact_idx:
         return fast_table
-    exact_table = pa.table(_exact_rows(texts, exact_idx), schema=SCHEMA)
+    exact_table = pa.table(_exact_rows(texts, exact_idx, names), schema=SCHEMA)
     both = pl.concat([pl.from_arrow(fast_table), pl.from_arrow(exact_table)]).sort("text", "start")
     return both.to_arrow().cast(SCHEMA)
 
@@ -246,18 +245,18 @@ def _fast_rows(pl, batch, exact_idx: list[int]) -> pa.Table:
     batch = batch.select(
         "text",
         printed=pl.col("t").str.extract_all(p["mention"]),
-        ends=pl.col("t").str.extract_all(p["chunk"]).list.eval(pl.element().str.len_chars().cum_sum()),
+        chunk=pl.col("t").str.extract_all(p["chunk"]),
     )
     # Both passes find the same mentions; a text where they disagree (none known) is read exactly.
-    agree = pl.col("printed").list.len() == pl.col("ends").list.len()
+    agree = pl.col("printed").list.len() == pl.col("chunk").list.len()
     exact_idx += batch.filter(~agree)["text"].to_list()
-    rows = batch.filter(agree).explode("printed", "ends").drop_nulls("printed")
-    rows = rows.with_columns(
-        end=pl.col("ends").cast(pl.Int64),
-        start=(pl.col("ends") - pl.col("printed").str.len_chars()).cast(pl.Int64),
-    )
+    rows = batch.filter(agree).explode("printed", "chunk").drop_nulls("printed")
+    # a chunk is the text since the previous mention (the gap), then the mention
+    width, n = pl.col("chunk").str.len_chars(), pl.col("printed").str.len_chars()
+    rows = rows.with_columns(end=width.cum_sum().over("text").cast(pl.Int64), gap=pl.col("chunk").str.slice(0, width - n))
+    rows = rows.with_columns(start=(pl.col("end") - n).cast(pl.Int64)).drop("chunk")
     rows = rows.with_columns(g=pl.col("printed").str.extract_groups(p["parse"])).unnest("g")
-    rows = _with_values(pl, rows.with_columns(marker=_marker(pl)))
+    rows = _with_values(pl, _share_list_markers(pl, rows.with_columns(marker=_marker(pl)), p))
 
     # Negative exponents (rare: 1e-4) are written out by the reader's own helper.
     neg = rows.filter(pl.col("exp10") < 0)
@@ -297,7 +296,7 @@ def _with_values(pl, rows):
             pl.coalesce(lower("tens"), lower("unit0")).replace_strict(_WORD_VALUE, default=0, return_dtype=pl.Int64)
             + lower("unit").replace_strict(_WORD_VALUE, default=0, return_dtype=pl.Int64).fill_null(0)
         )
-        * pl.when(pl.col("whund").is_not_null()).then(100).otherwise(1),
+        * pl.when(pl.col("whund").is_not_null()).then(100).when(pl.col("wdoz").is_not_null()).then(12).otherwise(1),
         wexp=pl.when(pl.col("wmult").is_not_null()).then(
             lower("wmult").replace_strict(_SCALE, default=0, return_dtype=pl.Int64)
         ),
@@ -314,6 +313,30 @@ def _with_values(pl, rows):
         pl.col("n").cast(pl.String), pl.lit("e") + pl.col("wexp").cast(pl.String), ignore_nulls=True
     )
     return rows.with_columns(value=pl.when("word").then(word_value).otherwise(digit_value))
+
+
+def _share_list_markers(pl, rows, p):
+    """numbers._share_list_markers, column-wise: each run of bare numbers linked by joiners ends at one number
+    (the run's last row); its rows take that number's marker if the link into it is a word ("and", "or", "to")."""
+    text, gap, marker = pl.col("text"), pl.col("gap"), pl.col("marker")
+    glued = (
+        pl.when(gap.str.len_chars() > 0)
+        .then(gap.str.slice(-1))
+        .when(text == text.shift(1))
+        .then(pl.col("printed").shift(1).str.slice(-1))  # right after the previous mention
+        .otherwise(pl.lit(""))
+        .str.contains(r"^[0-9A-Za-z_\-]$")  # every other word character is "_" here
+    )
+    link = ((text == text.shift(-1)) & (marker == "") & ~glued & gap.shift(-1).str.contains(p["joiner"])).fill_null(False)
+    rows = rows.with_columns(
+        _link=link,
+        _word_in=gap.str.contains(p["word_joiner"]),  # on a run's last row: whether the link into it is a word
+    )
+    ends = (~pl.col("_link")).cast(pl.Int64)
+    rows = rows.with_columns(_run=ends.cum_sum() - ends)
+    last_marker, word_in = marker.last().over("_run"), pl.col("_word_in").last().over("_run")
+    shared = pl.col("_link") & word_in.fill_null(False) & (last_marker != "")
+    return rows.with_columns(marker=pl.when(shared).then(last_marker).otherwise(marker)).drop("_link", "_word_in", "_run", "gap")
 
 
 def _marker(pl):

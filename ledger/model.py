@@ -11,7 +11,7 @@ import pandas as pd
 from .layout import Layout
 from .intervals import Interval
 from .numbers import CANONICAL_VALUE_PATTERN
-from .units import UNITS
+from .units import UNITS, unit_bounds
 from .reader import Table
 
 
@@ -42,9 +42,11 @@ def value_intervals(values: pd.Series) -> pd.DataFrame:
 ABOUT_SLACK = 0.05  # "about 50%" is read as 50% +/- 5% of the value, on top of its rounding
 
 
-def qualifier_bounds(v: pd.DataFrame, qualifier: pd.Series) -> tuple[pd.Series, pd.Series]:
+def qualifier_bounds(v: pd.DataFrame, qualifier: pd.Series, unit: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """What the value bounds once the qualifier is read: `up_to` x is at most x, `at_least` x is at
-    least x, `about` x widens by ABOUT_SLACK; `exact` and `average` keep the rounding interval."""
+    least x, `about` x widens by ABOUT_SLACK; `exact`, `average` and `maximum` (an attained maximum, "a
+    maximum 57.34% difference") keep the rounding interval. With `unit`, the bounds are clipped to the
+    unit's range: "up to 4x" is (0, 4], "about 1%" does not reach below 0%."""
     lo, hi = v["lo"].copy(), v["hi"].copy()
     q = qualifier.to_numpy()
     lo[q == "up_to"] = -np.inf
@@ -53,6 +55,11 @@ def qualifier_bounds(v: pd.DataFrame, qualifier: pd.Series) -> tuple[pd.Series, 
     slack = (v["num"].abs() * ABOUT_SLACK)[about]
     lo[about] -= slack
     hi[about] += slack
+    if unit is not None:
+        least, most = unit_bounds(unit)
+        # a value wholly outside its unit's range keeps its interval: L301 reports the value itself
+        inside = ~((hi.to_numpy() < least) | (lo.to_numpy() > most))
+        lo, hi = lo.where(~inside, np.maximum(lo, least)), hi.where(~inside, np.minimum(hi, most))
     return lo, hi
 
 
@@ -95,7 +102,7 @@ class Ledger:
         whole = self.claims["unit"].isin([n for n, u in UNITS.items() if u.integer]).to_numpy() & (v["q"] == 0).to_numpy()
         v.loc[whole, "lo"] = v.loc[whole, "num"]
         v.loc[whole, "hi"] = v.loc[whole, "num"]
-        v["blo"], v["bhi"] = qualifier_bounds(v, self.claims["qualifier"])
+        v["blo"], v["bhi"] = qualifier_bounds(v, self.claims["qualifier"], self.claims["unit"])
         return v
 
     @cached_property

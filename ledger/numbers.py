@@ -12,11 +12,13 @@ Pure standard library, so importing it is cheap.
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation, localcontext, MAX_EMAX, MIN_EMIN
 
-__all__ = ["CANONICAL_VALUE_PATTERN", "Mention", "canonical", "interval", "is_canonical", "parse_value", "read_numbers"]
+__all__ = ["CANONICAL_VALUE_PATTERN", "Mention", "canonical", "interval", "is_canonical", "parse_value", "read_numbers", "reads_on", "word_names"]
 
 # The exponent has at most three digits and no leading zero: one spelling per value, and no
 # value a float cannot hold the magnitude of (1e999 overflows to inf and is reported, not computed).
@@ -34,6 +36,11 @@ class Mention:
     word: bool  # written in words ("three", "a thousand")
 
 
+# Nouns of change after "N-point": "a 3-point gain" is points, "a 5-point Likert scale" or "8-point algorithm" is not.
+CHANGE_WORDS = tuple(
+    f"{w}s?" for w in "gain improvement increase boost drop decrease decline reduction lead margin jump rise difference gap advantage loss".split()
+)
+
 _SCALE = {"k": 3, "thousand": 3, "m": 6, "million": 6, "b": 9, "billion": 9, "t": 12, "trillion": 12}
 _UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen"
@@ -49,6 +56,15 @@ def _alt(words) -> str:
 
 
 _SCALE_WORDS = "thousand|million|billion|trillion"
+
+
+def _cased(words) -> str:
+    """Each word as a number word may be printed: lowercase, Capitalised or ALL CAPS. "ZeRO" is a name, not
+    "zero", so the number words match case-sensitively (each part of "Twenty-five" on its own)."""
+    return _alt({form for w in words for form in (w, w.capitalize(), w.upper())})
+
+
+_CASED_SCALES = _cased(_SCALE_WORDS.split("|"))
 
 _NUMBER = re.compile(
     rf"""
@@ -69,14 +85,12 @@ _NUMBER = re.compile(
     )
   | (?P<word>
         (?<!\w)                                      # whole words only: not "one" in "someone"
-        (?i:
-            (?:
-                (?P<wbase>(?:{_alt(_TENS)})(?:-(?:{_alt(_UNITS[1:10])}))?|{_alt(_UNITS)})
-              | (?P<wa>an?)(?=[\s-](?:hundred|{_SCALE_WORDS})(?!\w))     # "a thousand", "a hundred"
-            )
-            (?:[\s-](?P<whund>hundred)(?!\w))?
-            (?:[\s-](?P<wmult>{_SCALE_WORDS})(?!\w))?
+        (?:
+            (?P<wbase>(?:{_cased(_TENS)})(?:-(?:{_cased(_UNITS[1:10])}))?|{_cased(_UNITS)})
+          | (?P<wa>{_cased(["a", "an"])})(?=[\s-](?:{_cased(["hundred", "dozen"])}|{_CASED_SCALES})(?!\w))  # "a dozen"
         )
+        (?:[\s-](?:(?P<whund>{_cased(["hundred"])})|(?P<wdoz>{_cased(["dozen"])}))(?!\w))?
+        (?:[\s-](?P<wmult>{_CASED_SCALES})(?!\w))?
         (?=(?i:fold)(?!\w)|(?!\w))                  # end of word, or glued "fold" as in "twofold"
     )
     """,
@@ -88,9 +102,10 @@ _MARKER = re.compile(
     r"""
     (?P<pp>
         \s?\\{0,2}%[\s-]?(?i:points?)(?!\w)          # 3.4% points
-      | \s(?i:percentage[\s-]points?)(?!\w)           # 3.4 percentage points
+      | [\s-](?i:percentage[\s-]points?)(?!\w)        # 3.4 percentage points, a 3.4-percentage-point gain
       | [\s-]?(?i:pp|p\.p\.)(?!\w)                    # 3.4pp, 3.4 p.p.
-      | \s(?i:points?)(?!\w)                          # 3.4 points (a space only: "5-point Likert" is not pp)
+      | \s(?i:points?)(?!\w)                          # 3.4 points ("5-point Likert" is a scale: see below)
+      | -(?i:points?)(?=[\s-](?i:{CHANGE_WORDS})(?!\w))   # a 3-point gain (the change word is not part of it)
     )
   | (?P<pct>
         \s?\\{0,2}%                                   # 52.30%, 60\% (LaTeX-escaped), 5 %
@@ -100,9 +115,18 @@ _MARKER = re.compile(
         [xX\u00d7](?:-?(?i:fold))?(?!\w)              # 2.42x, 2x-fold, 3×; not 3x3 or 8x7B
       | [\s-]?(?i:times|fold)(?!\w)                   # 1.45times, 3 times, 3-fold, twofold
     )
-    """,
+    """.replace("{CHANGE_WORDS}", "|".join(CHANGE_WORDS)),
     re.VERBOSE,
 )
+# "a 7.1-point gain": a scale has whole points, so a hyphenated "point" after a fraction is always pp.
+_FRACTION_POINT = re.compile(r"-(?i:points?)(?!\w)")
+
+# A list of numbers that shares the marker of its last one: "by 3.8 and 2.2 points", "3.8, 2.1 and 2.2 points",
+# "from 3 to 5%". The link into the marked number is a word; commas only join numbers further back.
+_WORD_JOINER = re.compile(r",?\s+(?:and|or|to)\s+")
+_JOINER = re.compile(r"\s*,\s*|,?\s+(?:and|or|to)\s+")
+_CHANGE_AHEAD = re.compile(r"[\s-](?i:%s)(?!\w)" % "|".join(CHANGE_WORDS))
+_GLUED = re.compile(r"[\w-]")  # a number right after a word or hyphen is part of a name (GPT-4): it shares nothing
 
 
 def _digits_value(sign: str, int_part: str, frac: str | None, exp: int) -> str:
@@ -133,14 +157,16 @@ def _value(m: re.Match) -> str:
         int_part = m.group("int") if m.group("int") is not None else "0"
         return _digits_value(m.group("sign") or "", int_part, m.group("frac") or m.group("frac0"), exp)
     base = m.group("wbase")
-    if base is None:  # "a"/"an" before hundred/thousand/...
+    if base is None:  # "a"/"an" before hundred/dozen/thousand/...
         n = 1
     else:
-        tens, _, unit = base.translate(_ASCII_FOLD).lower().partition("-")
+        tens, _, unit = base.lower().partition("-")
         n = _WORD_VALUE[tens] + (_WORD_VALUE[unit] if unit else 0)
     if m.group("whund"):
         n *= 100  # "a hundred" is 100, like "twenty" is 20: only scale words give an exponent
-    exp = _SCALE[m.group("wmult").translate(_ASCII_FOLD).lower()] if m.group("wmult") else 0
+    if m.group("wdoz"):
+        n *= 12
+    exp = _SCALE[m.group("wmult").lower()] if m.group("wmult") else 0
     return f"{n}e{exp}" if exp else str(n)
 
 
@@ -150,8 +176,11 @@ def _value(m: re.Match) -> str:
 _START = re.compile(rf"[0-9.\-\u2212]|(?<!\w)(?i:{_alt(_UNITS + _TENS)}|an?)")
 
 
-def read_numbers(text: str) -> list[Mention]:
-    """Every number-bearing token of `text`, in order. Never raises on a str; linear time."""
+def read_numbers(text: str, names: Iterable[str] = ()) -> list[Mention]:
+    """Every number-bearing token of `text`, in order. Never raises on a str; linear time.
+
+    A number word inside an occurrence of one of `names` (entity names as printed, case-sensitive:
+    "ONE-PEACE") is part of the name, not a number."""
     out: list[Mention] = []
     pos = 0
     for c in _START.finditer(text):
@@ -159,13 +188,56 @@ def read_numbers(text: str) -> list[Mention]:
             continue
         end = m.end()
         marker = ""
-        if (k := _MARKER.match(text, end)) is not None:
-            marker = "pp" if k.group("pp") else "%" if k.group("pct") else "x"
+        k = _MARKER.match(text, end)
+        if k is None and (m.group("frac") or m.group("frac0")) and not (m.group("exp") or m.group("gmult") or m.group("nmult")):
+            k = _FRACTION_POINT.match(text, end)
+        if k is not None:
+            marker = "pp" if k.re is _FRACTION_POINT or k.group("pp") else "%" if k.group("pct") else "x"
             end = k.end()
         start = m.start()
         out.append(Mention(start, end, text[start:end], _value(m), marker, m.group("word") is not None))
         pos = end
+    if names and (inside := _name_spans(text, names)):
+        out = [m for m in out if not (m.word and any(a <= m.start < b for a, b in inside))]
+    return _share_list_markers(text, out)
+
+
+def _share_list_markers(text: str, out: list[Mention]) -> list[Mention]:
+    """A bare number of a list takes the marker of the list's last number (printed span unchanged)."""
+    inherited = False  # whether out[i + 1] took its marker from the number after it
+    for i in range(len(out) - 2, -1, -1):
+        m, nxt = out[i], out[i + 1]
+        joiner = _JOINER if inherited else _WORD_JOINER
+        inherited = bool(not m.marker and nxt.marker and not (m.start and _GLUED.match(text, m.start - 1))
+                         and joiner.fullmatch(text, m.end, nxt.start))
+        if inherited:
+            out[i] = replace(m, marker=nxt.marker)
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def word_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names the reader would read a number word in ("ONE-PEACE"): only these can hide a number."""
+    return tuple(n for n in dict.fromkeys(names) if n and any(m.word for m in read_numbers(n)))
+
+
+def _name_spans(text: str, names: Iterable[str]) -> list[tuple[int, int]]:
+    spans = []
+    for name in word_names(tuple(names)):
+        i = text.find(name)
+        while i != -1:
+            spans.append((i, i + len(name)))
+            i = text.find(name, i + 1)
+    return spans
+
+
+def reads_on(text: str, pos: int, last_end: int | None, next_start: int | None) -> bool:
+    """Whether the text from `pos` on can change how the numbers before it read: a change word after a
+    "-point" ("a 3-point| gain"), or a list joiner from the last number before pos (ending at last_end)
+    to the next one after it ("by 3.8| and 2.2 points")."""
+    if _CHANGE_AHEAD.match(text, pos):
+        return True
+    return last_end is not None and next_start is not None and _JOINER.fullmatch(text, last_end, next_start) is not None
 
 
 def canonical(printed_number: str) -> str | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numbers import canonical
+from .numbers import canonical, reads_on, word_names
 from .text import normalise_many
 
 # A number's edges: what may stand before a number without joining it (see the look-behinds of
@@ -96,10 +96,10 @@ class Mentions:
     marker: np.ndarray
 
     @classmethod
-    def read(cls, texts: list[str]) -> "Mentions":
+    def read(cls, texts: list[str], names: tuple[str, ...] = ()) -> "Mentions":
         from .mentions import mention_table
 
-        t = mention_table(texts)
+        t = mention_table(texts, names)
         col = lambda name, kind=None: (t.column(name).to_numpy() if kind is None
                                        else np.asarray(t.column(name).to_numpy(zero_copy_only=False), dtype=object))
         return cls(col("text"), col("start"), col("end"), col("printed", object), col("value", object), col("marker", object))
@@ -153,13 +153,14 @@ def occurrences(haystack: str, needle: str) -> list[int]:
 class Sources:
     """The normalised abstracts of a ledger's papers, their mentions, and where quotes and skips sit."""
 
-    def __init__(self, paper_ids: list[str], abstracts: list[str]):
+    def __init__(self, paper_ids: list[str], abstracts: list[str], names=()):
         self.paper_ids = paper_ids
         self.texts = normalise_many(abstracts)
+        self.names = tuple(names)  # entity names and aliases: a number word inside one is not a number
         self.rows_of: dict[str, list[int]] = {}
         for row, pid in enumerate(paper_ids):
             self.rows_of.setdefault(pid, []).append(row)
-        self.mentions = Mentions.read(self.texts)
+        self.mentions = Mentions.read(self.texts, self.names)
         self.magnitude = magnitude_keys(self.mentions.value)
         self._quotes: dict[tuple[int, int], tuple] = {}
 
@@ -259,7 +260,7 @@ class Sources:
             out_a.append(np.array([e[2] for e in extra], np.int64))
             out_n.append(np.array([len(spans[e[0]]) for e in extra], np.int64))
         i, r, a, ln = (np.concatenate(x) for x in (out_i, out_r, out_a, out_n))
-        order = np.lexsort((a, i))
+        order = np.lexsort((a, r, i))  # as locate orders them: by span, then row, then start
         return i[order], r[order], a[order], a[order] + ln[order]
 
 
@@ -343,6 +344,24 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     before = sources.chars(rows[clean], a[clean] - 1)
     after = sources.chars(rows[clean], b[clean])
     unclean[clean] = _joins(before, _JOINS_BEFORE) | _joins(after, "")  # a character at an edge that a number could join
+    # What follows the span can still change a number inside it ("by 3.8| and 2.2 points", "a 3-point| gain"):
+    # only after a space, hyphen or comma, so only those quotes are looked at one by one.
+    import pyarrow.compute as pc
+
+    ahead = clean[pc.match_substring_regex(after, r"^[\s,\-]$").to_numpy(zero_copy_only=False).astype(bool)]
+    ahead = ahead[~unclean[ahead]]
+    width = int(max(m.end.max(initial=0), b.max(initial=0))) + 2
+    nxt = np.searchsorted(m.text.astype(np.int64) * width + m.start, rows * width + b, "left")
+    hiding = _name_spans(sources)
+    for j in ahead.tolist():
+        text, start, end, k = sources.texts[rows[j]], int(a[j]), int(b[j]), int(nxt[j])
+        last_end = int(m.end[k - 1]) if k > 0 and m.text[k - 1] == rows[j] and m.start[k - 1] >= start else None
+        next_start = int(m.start[k]) if k < len(m) and m.text[k] == rows[j] else None
+        unclean[j] = reads_on(text, end, last_end, next_start)
+    named = np.array(sorted(r for r, spans_ in hiding.items() if spans_), np.int64)
+    for j in np.flatnonzero(~unclean & np.isin(rows, named)).tolist():  # a name that holds a number word, cut by an edge
+        start, end = a[j], b[j]
+        unclean[j] = any(x < start < y or x < end < y for x, y in hiding.get(int(rows[j]), ()))
     q, mi = m.ranges(rows, a, b - 1)
     inside = (m.start[mi] >= a[q]) & (m.end[mi] <= b[q]) & ~unclean[q]
     take = mi[inside]
@@ -352,7 +371,7 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     alone = np.ones(len(quotes), bool)
     alone[idx[~unclean]] = False
     alone = np.flatnonzero(alone)  # the quotes to read on their own
-    read = Mentions.read([norm[i] for i in alone.tolist()])
+    read = Mentions.read([norm[i] for i in alone.tolist()], sources.names)
     owner_all = np.concatenate([owner, alone[read.text] if len(read) else np.zeros(0, np.int64)])
     merged = Mentions(*(np.concatenate([x, y]) for x, y in zip(
         (derived.text, derived.start, derived.end, derived.printed, derived.value, derived.marker),
@@ -361,6 +380,15 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     merged = merged.take(order)
     merged.text = owner_all[order]
     return owner_all[order], merged
+
+
+def _name_spans(sources: Sources) -> dict[int, list[tuple[int, int]]]:
+    """Per abstract row, the occurrences of the names that hold a number word (usually none)."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for name in word_names(sources.names):
+        for row, text in enumerate(sources.texts):
+            out.setdefault(row, []).extend((i, i + len(name)) for i in occurrences(text, name))
+    return out
 
 
 def _word(ch: str) -> bool:
@@ -388,4 +416,13 @@ def _joins(chars, also: str) -> np.ndarray:
 
 def sources(ledger) -> Sources:
     """The ledger's abstracts and their mentions, read once per ledger."""
-    return ledger.memo("sources", lambda: Sources(ledger.column("papers", "paper_id"), ledger.column("papers", "abstract")))
+    return ledger.memo("sources", lambda: Sources(ledger.column("papers", "paper_id"), ledger.column("papers", "abstract"),
+                                                  entity_names(ledger)))
+
+
+def entity_names(ledger) -> tuple[str, ...]:
+    """Every entity name and alias of vocab/entities.csv, as printed."""
+    if "entities" not in ledger.tables:
+        return ()
+    cells = ledger.column("entities", "entity") + ledger.column("entities", "aliases")
+    return tuple(n for cell in cells if isinstance(cell, str) for n in cell.split("|") if n)

@@ -3,6 +3,7 @@ because the checks (ranges, implied values, normalisation) depend on exactly tha
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -16,6 +17,13 @@ class Unit:
     open_min: bool = False  # the minimum itself is impossible
     integer: bool = False  # counts are whole numbers once the exponent is expanded
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The least and greatest value the unit can take, as floats: an open minimum is the next float above
+        it (a ratio is at least the smallest positive float, so dividing by one never divides by 0)."""
+        lo = -math.inf if self.minimum is None else float(self.minimum)
+        return (math.nextafter(lo, math.inf) if self.open_min else lo), (math.inf if self.maximum is None else float(self.maximum))
+
 
 UNITS: dict[str, Unit] = {u.name: u for u in (
     Unit("percent", "level", "a level in percent (accuracy of 77.58%)", 0, 100),
@@ -28,8 +36,17 @@ UNITS: dict[str, Unit] = {u.name: u for u in (
     Unit("score", "level", "a level on a scale that is not a percentage"),
 )}
 
-QUALIFIERS = ("exact", "up_to", "average", "about", "at_least")
+QUALIFIERS = ("exact", "up_to", "average", "about", "at_least", "maximum")
 STATUSES = ("draft", "verified", "disputed", "retracted")
 READINGS = ("explicit", "ambiguous")
 DIRECTIONS = ("higher", "lower", "neutral")
+
+
+def unit_bounds(units) -> tuple["np.ndarray", "np.ndarray"]:
+    """Per unit name (a pandas Series), its bounds (Unit.bounds); an unknown unit is unbounded (the schema reports it)."""
+    lo = units.map({n: u.bounds[0] for n, u in UNITS.items()}).fillna(-math.inf)
+    hi = units.map({n: u.bounds[1] for n, u in UNITS.items()}).fillna(math.inf)
+    return lo.to_numpy(float), hi.to_numpy(float)
+
+
 ENTITY_KINDS = ("method", "model", "dataset", "benchmark", "hardware", "organisation", "task")

@@ -106,7 +106,7 @@ def test_unit_families():
 def test_stated_bounds_clip_to_the_unit_range():
     v = pd.DataFrame({"blo": [-np.inf, -np.inf, 94.05, 0.5], "bhi": [4.5, 12.5, 104.95, np.inf]})
     lo, hi = stated_bounds(v, pd.Series(["ratio", "relative_percent", "percent", "count"]))
-    assert lo.tolist() == [0.0, -100.0, 94.05, 0.5]
+    assert lo.tolist() == [math.ulp(0.0), math.nextafter(-100.0, 0), 94.05, 0.5]  # open minima: just above 0 and -100
     assert hi.tolist() == [4.5, 12.5, 100.0, np.inf]
 
 
@@ -158,7 +158,7 @@ def test_bundled_papers_sizes_and_readings(bundled):
     assert (memo["unit_family"], memo["size_value"], memo["size_label"], memo["value"]) == ("size", 7e9, "7B", "7e9")
     assert bundled.loc["hingcorpus-token-count", "size_label"] == "1.04B"
     assert bundled.loc["mixreorg-miou-gain-coco", "ambiguous"] and not bundled.loc["memo-mfu", "ambiguous"]
-    assert bundled.loc["cptquant-compression-vs-fp16", ["lo", "hi"]].tolist() == [0.0, 4.5]  # "up to 4x"
+    assert bundled.loc["cptquant-compression-vs-fp16", ["lo", "hi"]].tolist() == [math.ulp(0.0), 4.5]  # "up to 4x": (0, 4.5]
     assert bundled["size_value"].isna().equals(bundled["unit_family"] != "size")
 
 

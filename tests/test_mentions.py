@@ -69,7 +69,8 @@ def assert_same(texts):
 FRAGMENTS = [
     # digits in the forms abstracts print them
     "52.30", "1,234", "1,234,567.5", "221,247", "007", "0.0", ".05", "1e-4", "1.5E3", "2e+3", "3e\u22122", "15.0e-1",
-    "0.05e-1", "-2.3", "\u22124.1", "-", "\u2212", "+", "12", "3", "0", "9999", "1,2345", "1e1234", "..5", "1.2.3",
+    "0.05e-1", "-2.3", "\u22124.1", "-", "\u2212", "+",
+    " and ", " or ", " to ", ", ", "-point", " gain", "dozen", "12", "3", "0", "9999", "1,2345", "1e1234", "..5", "1.2.3",
     # markers and multipliers
     "%", "\\%", "\\\\%", "x", "X", "\u00d7", "times", "fold", "-fold", "points", "point", "pp", "p.p.", "percent",
     "per cent", "per-cent", "percentage points", "k", "K", "M", "B", "T", "MB", "ms", "thousand", "million",
@@ -122,6 +123,21 @@ def test_reader_table():
     assert_same(texts[::-1])
 
 
+def test_names_that_hold_number_words():
+    texts = ["ONE-PEACE beats ONE", "ONE and 2%", "no name here, one", "GPT-4 and ONE-PEACE"]
+    names = ("ONE-PEACE", "GPT-4", "ZeRO")
+    want = [(i, m.start, m.end, m.printed, m.value, m.marker, m.word) for i, t in enumerate(texts) for m in read_numbers(t, names)]
+    assert rows(mention_table(texts, names)) == want
+    assert exact_path(texts, names) == [0, 3]  # only texts that print such a name are read exactly
+    assert exact_path(texts) == []
+
+
+def test_list_markers_on_the_fast_path():
+    texts = ["by 3.8 and 2.2 points, 1, 2 and 3x", "caf\u00e9 3 and 4%", "\u00e93 and 4%", "2 ,  3 or 4 %", "1\n, 2\tand 3pp"]
+    assert exact_path(texts) == []
+    assert_same(texts)
+
+
 def _repository_texts() -> list[str]:
     """Every cell of every CSV in the repository and its fixtures (abstracts, quotes and all the rest)."""
     texts: set[str] = set()
@@ -171,14 +187,10 @@ def test_routed_texts_are_read_exactly(text):
 
 
 def test_letters_that_match_ascii_case_insensitively_are_read():
-    # "ſ", "ı" match "s", "i" in Python's case-insensitive regex; the reader used to fail on the word lookup
-    assert [(m.printed, m.value) for m in read_numbers("1 thou\u017fand \u017feven f\u0131ve")] == [
-        ("1 thou\u017fand", "1e3"), ("\u017feven", "7"), ("f\u0131ve", "5")]
-    assert rows(mention_table(["1 thou\u017fand \u017feven f\u0131ve"])) == [
-        (0, 0, 10, "1 thou\u017fand", "1e3", "", False),
-        (0, 11, 16, "\u017feven", "7", "", True),
-        (0, 17, 21, "f\u0131ve", "5", "", True),
-    ]
+    # "ſ" matches "s" in Python's case-insensitive regex: a scale word after digits still reads. Number words
+    # match case-sensitively (lowercase, Capitalised, ALL CAPS), so "ſeven" and "fıve" are not number words.
+    assert [(m.printed, m.value) for m in read_numbers("1 thou\u017fand \u017feven f\u0131ve")] == [("1 thou\u017fand", "1e3")]
+    assert rows(mention_table(["1 thou\u017fand \u017feven f\u0131ve"])) == [(0, 0, 10, "1 thou\u017fand", "1e3", "", False)]
 
 
 @pytest.mark.parametrize(

@@ -101,6 +101,24 @@ TABLE = [
     ("zero-shot and ten percent", [("zero", "0", ""), ("ten percent", "10", "%")]),
     ("thousands of checkpoints, hundreds, sixth", []),
     ("no numbers here at all", []),
+    # a hyphenated "point" is pp after a fraction or before a change word; a scale or algorithm has whole points
+    ("a 7.1-point gain", [("7.1-point", "7.1", "pp")]),
+    ("a 3-point gain and a 5-point Likert scale", [("3-point", "3", "pp"), ("5", "5", "")]),
+    ("a three-point improvement, an 8-point algorithm", [("three-point", "3", "pp"), ("8", "8", "")]),
+    ("a 2.5-percentage-point drop", [("2.5-percentage-point", "2.5", "pp")]),
+    ("a 10-percent cut", [("10-percent", "10", "%")]),
+    # a list shares its last number's marker: bare numbers joined by "," "and" "or" "to", the last link a word
+    ("by 3.8 and 2.2 points", [("3.8", "3.8", "pp"), ("2.2 points", "2.2", "pp")]),
+    ("3.8, 2.1 and 2.2 points", [("3.8", "3.8", "pp"), ("2.1", "2.1", "pp"), ("2.2 points", "2.2", "pp")]),
+    ("from 3 to 5%, 2 or 3x", [("3", "3", "%"), ("5%", "5", "%"), ("2", "2", "x"), ("3x", "3", "x")]),
+    ("8 GPUs and 2.2 points", [("8", "8", ""), ("2.2 points", "2.2", "pp")]),  # not adjacent in a list
+    ("In 2023, 45% of", [("2023", "2023", ""), ("45%", "45", "%")]),  # a comma alone does not share
+    ("GPT-4 and 5%", [("4", "4", ""), ("5%", "5", "%")]),  # a number in a name shares nothing
+    ("2.1% and 3 points", [("2.1%", "2.1", "%"), ("3 points", "3", "pp")]),  # own markers are kept
+    # a dozen; dozens is vague
+    ("a dozen tasks, two dozen, dozens of", [("a dozen", "12", ""), ("two dozen", "24", "")]),
+    # number words are lowercase, Capitalised or ALL CAPS: "ZeRO" is a name
+    ("ZeRO, Zero, ZERO, zEro", [("Zero", "0", ""), ("ZERO", "0", "")]),
 ]
 
 
@@ -115,6 +133,13 @@ def test_reader_table(text, expected):
 
 def test_table_is_big_enough():
     assert len(TABLE) >= 40
+
+
+def test_a_name_that_holds_a_number_word_is_not_read():
+    text = "ONE-PEACE beats ONE rival and GPT-4"
+    assert [m.printed for m in read_numbers(text)] == ["ONE", "ONE", "4"]
+    assert [m.printed for m in read_numbers(text, names=["ONE-PEACE", "GPT-4"])] == ["ONE", "4"]  # digits stay: skips name them
+    assert [m.printed for m in read_numbers(text, names=["one-peace"])] == ["ONE", "ONE", "4"]  # as printed: case-sensitive
 
 
 def test_word_flag_and_mention_fields():

@@ -15,18 +15,23 @@ from ledger.text import normalise
 
 PIECES = ["52.30", "2.42", "-2.3", "1,024", "12,34", ".05", "3", "0", "x", "X", "×", "%", "\\%", " % points", " points",
           "pp", " times", "-fold", "fold", "two", "Twenty-one", "a thousand", " million", "k", "B", "e3", "e-4", "(", ")",
-          "-", "−", ",", ".", " ", "  ", "\n", "GPT-4", "A100", "ZeRO", "é", "ß", "٣", "_", "abc", "by", "of"]
+          "-", "−", ",", ".", " ", "  ", "\n", "GPT-4", "A100", "ZeRO", "é", "ß", "٣", "_", "abc", "by", "of",
+          # lists that share a marker, "-point" read as pp, "a dozen", a name that holds a number word
+          " and ", " or ", " to ", ", ", "-point", "-points", " gain", " scale", "7.1", " dozen", "ONE-PEACE", "ONE"]
 texts = st.lists(st.sampled_from(PIECES), max_size=25).map("".join)
 
 
-def _derived(abstract: str, quotes: list[str]):
-    owner, m = quote_mentions(Sources(["p"], [abstract]), ["p"] * len(quotes), quotes)
+NAMES = ("ONE-PEACE", "GPT-4")
+
+
+def _derived(abstract: str, quotes: list[str], names=()):
+    owner, m = quote_mentions(Sources(["p"], [abstract], names), ["p"] * len(quotes), quotes)
     return [[(int(s), int(e), p, v, k) for o, s, e, p, v, k in zip(owner, m.start, m.end, m.printed, m.value, m.marker) if o == i]
             for i in range(len(quotes))]
 
 
-def _alone(quotes: list[str]):
-    return [[(x.start, x.end, x.printed, x.value, x.marker) for x in read_numbers(normalise(q))] for q in quotes]
+def _alone(quotes: list[str], names=()):
+    return [[(x.start, x.end, x.printed, x.value, x.marker) for x in read_numbers(normalise(q), names)] for q in quotes]
 
 
 @settings(max_examples=400, derandomize=True)
@@ -36,6 +41,7 @@ def test_quote_mentions_equal_reading_each_quote_alone(abstract, data):
     spans = data.draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), min_size=1, max_size=6))
     quotes = [abstract[min(a, b):max(a, b)] for a, b in spans] + [data.draw(texts)]  # the last one is rarely found
     assert _derived(abstract, quotes) == _alone(quotes)
+    assert _derived(abstract, quotes, NAMES) == _alone(quotes, NAMES)
 
 
 @settings(max_examples=200, derandomize=True)
