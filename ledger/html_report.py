@@ -149,10 +149,15 @@ def _lin_domain(values: pd.Series, reference: float | None) -> list[float]:
     return [lo - 0.05 * span if lo < 0 else lo, hi + 0.3 * span]
 
 
+OPEN_MINIMA = sorted({u.bounds[0] for u in UNITS.values() if u.open_min})
+
+
 def _marks_frame(d: pd.DataFrame, x: str, lo: str, hi: str, log: bool) -> pd.DataFrame:
     """Add bar_lo/bar_hi (a two-sided finite interval, else empty: a one-sided bound is in the label) and
     text_x (labels sit right of the interval, or of the point)."""
     d = d.assign(bar_lo=_finite(d[lo]), bar_hi=_finite(d[hi]))
+    # a bound at a unit's open minimum ("up to 4x" is (0, 4.5]) is no lower bound: the bar is one-sided
+    d.loc[d["bar_lo"].isin(OPEN_MINIMA), "bar_lo"] = np.nan
     if log:
         d["bar_lo"] = d["bar_lo"].where(d["bar_lo"] > 0)
     one_sided = d["bar_lo"].isna() | d["bar_hi"].isna()
