@@ -63,18 +63,23 @@ def make_dirs(folder: Path) -> None:
         raise OutputError(folder, _reason(e)) from None
 
 
+def _parent(path: Path) -> Path:
+    """The folder an output goes into, resolved; OutputError if it is missing or cannot be reached."""
+    try:
+        return path.parent.resolve(strict=True)
+    except FileNotFoundError:
+        raise OutputError(path, f"folder {path.parent} does not exist") from None
+    except OSError as e:
+        raise OutputError(path, _reason(e)) from None
+
+
 def _target(path: Path) -> tuple[Path, int | None]:
     """The path to replace (the parent resolved, the last component kept: a symlink is replaced, not followed)
     and the permission bits of the regular file there, if any."""
     path = Path(path)
     if path.name in ("", ".", ".."):
         raise OutputError(path, "it names a folder, not a file")
-    try:
-        parent = path.parent.resolve(strict=True)
-    except FileNotFoundError:
-        raise OutputError(path, f"folder {path.parent} does not exist") from None
-    except OSError as e:
-        raise OutputError(path, _reason(e)) from None
+    parent = _parent(path)
     if not parent.is_dir():
         raise OutputError(path, f"{path.parent} is not a folder")
     target = parent / path.name
@@ -235,12 +240,7 @@ def folder_target(folder: Path) -> tuple[Path, bool]:
     folder = Path(folder)
     if folder.name in ("", ".", ".."):
         raise OutputError(folder, "name the folder to create, not . or ..")
-    try:
-        parent = folder.parent.resolve(strict=True)
-    except FileNotFoundError:
-        raise OutputError(folder, f"folder {folder.parent} does not exist") from None
-    except OSError as e:
-        raise OutputError(folder, _reason(e)) from None
+    parent = _parent(folder)
     target = parent / folder.name
     if target.is_symlink():
         raise OutputError(folder, "it is a symlink")
