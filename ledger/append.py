@@ -57,6 +57,6 @@ def append_rows(path: Path, spec: TableSpec, rows: list[dict[str, str]]) -> int:
         raise ValueError(f"{spec.name}: unknown columns {sorted(unknown)}")
     new = pd.DataFrame([{c: str(r.get(c, "") or "") for c in spec.columns} for r in rows], dtype="str")
     merged = pd.concat([frame[list(spec.columns)].astype("str"), new], ignore_index=True)
-    out = Table(spec, str(path), merged, list(range(len(merged))))
+    out = Table(spec, str(path), merged, list(range(len(merged))), header=table.header if table is not None else list(spec.columns))
     write_atomic(path, canonical_text(out).encode("utf-8"))
     return len(rows)

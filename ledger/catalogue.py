@@ -55,7 +55,7 @@ def render_tables() -> str:
                 "| column | required | form | meaning | example |", "|---|---|---|---|---|"]
         for f in spec.fields:
             example = f"`{f.example}`" if f.example else ""
-            out.append(f"| `{f.name}` | {'yes' if f.required else 'no'} | {_form(spec, f).replace('|', '&#124;')} | "
+            out.append(f"| `{f.name}` | {'yes' if f.required else 'no (column optional)' if f.optional else 'no'} | {_form(spec, f).replace('|', '&#124;')} | "
                        f"{f.description.replace('|', '&#124;')} | {example.replace('|', '&#124;')} |")
         out.append("")
     return "\n".join(out)

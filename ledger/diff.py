@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding, Severity, sort_findings
-from .layout import SPECS, Layout, TableSpec
+from .layout import SPEC, SPECS, Layout, TableSpec
 from .model import Ledger
 from .reader import Table, UnreadableFile, read_table
 from .registry import Rule
@@ -795,9 +795,13 @@ ROW_SUMMARY: dict[str, tuple[str, ...]] = {
 ADDED_IN_FULL = ("claims",)
 
 
-def _summary_columns(table: str, row: dict, verb: str = "removed") -> tuple[str, ...]:
+def _summary_columns(table: str, row: dict, verb: str = "removed", rows: tuple[dict, ...] = ()) -> tuple[str, ...]:
+    """The columns a row is shown with. An added claim shows all of them but the optional columns that
+    are empty in every row shown (a ledger that does not use them is not shown them)."""
     if verb == "added" and table in ADDED_IN_FULL:
-        return tuple(c for c in row if c not in DIFF_KEYS[table])
+        optional = SPEC[table].optional_columns
+        return tuple(c for c in row if c not in DIFF_KEYS[table]
+                     and (c not in optional or any(r.get(c) for r in (rows or (row,)))))
     return ROW_SUMMARY.get(table) or tuple(c for c in row if c not in DIFF_KEYS[table])
 
 
@@ -946,7 +950,7 @@ def _markdown_blocks(d: LedgerDiff) -> list[Block]:
                 f"| base {key} | head {key} | also changed |{beside_head}", "|---" * (3 + len(beside)) + "|"], rows))
         for verb, rows in (("added", t.added), ("removed", t.removed)):
             if rows:
-                cols = _summary_columns(name, rows[0], verb)
+                cols = _summary_columns(name, rows[0], verb, rows)
                 head = [f"| {key} | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
                 items = [f"| {_code(_row_key(name, r))} | " + " | ".join(_md_value(r[c]) for c in cols) + " |"
                          for r in rows]

@@ -201,7 +201,8 @@ def datapackage_files(ledger, meta: dict) -> dict[str, bytes]:
     files = {spec.relpath: ledger.layout.paths[spec.name].read_bytes()
              for spec in SPECS if ledger.layout.paths[spec.name].is_file()}
     files[f"{EXPORT_TABLE}.csv"] = csv_text(table(ledger), spreadsheet=False).encode("utf-8")
-    package = descriptor_for(files)
+    headers = {spec.relpath: ledger.tables[spec.name].header for spec in SPECS if spec.relpath in files}
+    package = descriptor_for(files, headers)
     export_res = resource("csv", meta, f"{EXPORT_TABLE}.csv")
     del export_res["ledger:export"]  # the package carries it
     if CLAIMS.relpath in files:  # every exported row is a claim of the ledger's own table

@@ -77,11 +77,12 @@ def render_record(cells: Iterable[str]) -> str:
 def canonical_text(table: Table) -> str:
     """The table as canonical CSV text: spec column order, records sorted by the key (stable)."""
     spec = table.spec
-    frame = table.frame[list(spec.columns)]
+    columns = spec.written_columns(table.header, table.frame)
+    frame = table.frame[list(columns)]
     records = [[str(c) for c in row] for row in frame.itertuples(index=False, name=None)]
-    k = spec.columns.index(spec.key)
+    k = columns.index(spec.key)
     records.sort(key=lambda r: r[k])  # list.sort is stable: ties keep their order
-    return render_record(spec.columns) + "".join(render_record(r) for r in records)
+    return render_record(columns) + "".join(render_record(r) for r in records)
 
 
 # Writing

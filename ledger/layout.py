@@ -37,6 +37,7 @@ class Field:
     rule: str | None = None  # the code a pattern or enum failure reports
     expected: str = ""
     example: str | None = None
+    optional: bool = False  # the column may be absent from a file: every cell is then empty
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,18 @@ class TableSpec:
     def with_role(self, *roles: str) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.role in roles)
 
+    @property
+    def optional_columns(self) -> frozenset[str]:
+        """Columns a file may leave out (added after files were written without them)."""
+        return frozenset(f.name for f in self.fields if f.optional)
+
+    def written_columns(self, header, frame) -> tuple[str, ...]:
+        """The columns a table is written with: every column, but an optional one only when the file had
+        it or a cell holds something, so a ledger written before the column existed keeps its form."""
+        had = set(header)
+        return tuple(c for c in self.columns
+                     if c not in self.optional_columns or c in had or (frame[c] != "").any())
+
 
 def _spec(resource: dict) -> TableSpec:
     schema = resource["schema"]
@@ -76,7 +89,8 @@ def _spec(resource: dict) -> TableSpec:
             raise ValueError(f"{resource['name']}.{d['name']}: ledger:role must be one of {ROLES}")
         fields.append(Field(d["name"], d.get("description", ""), d["ledger:role"], c.get("required", False),
                             c.get("pattern"), tuple(c["enum"]) if "enum" in c else None, c.get("unique", False),
-                            d.get("ledger:rule"), d.get("ledger:expected", ""), d.get("example")))
+                            d.get("ledger:rule"), d.get("ledger:expected", ""), d.get("example"),
+                            d.get("ledger:optional", False)))
     fks = tuple(ForeignKey(fk["fields"][0], fk["reference"]["resource"], fk["reference"]["fields"][0], fk["ledger:rule"])
                 for fk in schema.get("foreignKeys", ()))
     primary = schema.get("primaryKey", [None])[0]
@@ -99,12 +113,24 @@ CLAIMS, PAPERS, METRICS, ENTITIES, BENCHMARKS, RELATIONS, WAIVERS, SKIPS = (
 def ledger_descriptor(root: Path) -> dict:
     """The declaration restricted to the tables present in the ledger folder `root` (frictionless
     refuses a resource whose file is missing, and optional tables may be absent)."""
-    return descriptor_for(r["path"] for r in descriptor()["resources"] if (Path(root) / r["path"]).is_file())
+    paths = [r["path"] for r in descriptor()["resources"] if (Path(root) / r["path"]).is_file()]
+    return descriptor_for(paths, {p: _header(Path(root) / p) for p in paths})
 
 
-def descriptor_for(paths) -> dict:
+def _header(path: Path) -> list[str]:
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def descriptor_for(paths, headers: dict[str, list[str]] | None = None) -> dict:
     """The declaration restricted to the tables at `paths` (relative, as the declaration names them),
-    with the foreign keys to absent tables dropped."""
+    with the foreign keys to absent tables dropped, and, where `headers` gives a file's header, the
+    optional columns that file leaves out."""
     d = descriptor()
     paths = set(paths)
     present = [r for r in d["resources"] if r["path"] in paths]
@@ -117,6 +143,9 @@ def descriptor_for(paths) -> dict:
             r["schema"]["foreignKeys"] = fks
         else:
             r["schema"].pop("foreignKeys", None)
+        if headers is not None and r["path"] in headers:
+            had = set(headers[r["path"]])
+            r["schema"]["fields"] = [f for f in r["schema"]["fields"] if not f.get("ledger:optional") or f["name"] in had]
         out.append(r)
     return {**d, "resources": out}
 

@@ -207,14 +207,15 @@ def check_header(header: list[str], spec: TableSpec, file: str) -> list[Finding]
             if duplicates <= _MAX_REPEATS:
                 findings.append(_finding(HEADER_DUPLICATE, file, 1, f"column {name!r} appears twice", column=name, found=name))
         seen.add(name)
-    missing = [c for c in spec.columns if c not in seen]
+    missing = [c for c in spec.columns if c not in seen and c not in spec.optional_columns]
+    near_to = [c for c in spec.columns if c not in seen]
     known = set(spec.columns)
     for name in dict.fromkeys(header):
         if name not in known:
             unknown += 1
             if unknown > _MAX_REPEATS:
                 continue
-            near = difflib.get_close_matches(name.strip().lower(), missing, n=1)
+            near = difflib.get_close_matches(name.strip().lower(), near_to, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             findings.append(_finding(HEADER_UNKNOWN, file, 1, f"unknown column {name!r}{hint}", column=name,
                                      expected=near[0] if near else "", found=name))

@@ -38,7 +38,7 @@ def read_rows(path: Path, spec=CLAIMS) -> list[dict]:
 
 def write_rows(path: Path, spec, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_record(spec.columns) + "".join(render_record([r[c] for c in spec.columns]) for r in rows),
+    path.write_text(render_record(spec.columns) + "".join(render_record([r.get(c, "") for c in spec.columns]) for r in rows),
                     encoding="utf-8")
 
 
@@ -139,8 +139,8 @@ def _table(tmp_path, name, spec, rows):
 
 
 def test_values_are_compared_as_strings(tmp_path):
-    row = dict(zip(CLAIMS.columns,
-                   ["a", "p", "s", "m", "52.30", "percent", "", "", "exact", "explicit", "q", "draft", ""]))
+    row = {**dict.fromkeys(CLAIMS.columns, ""), "claim_id": "a", "paper_id": "p", "subject": "s", "metric": "m",
+           "value": "52.30", "unit": "percent", "qualifier": "exact", "reading": "explicit", "quote": "q", "status": "draft"}
     old = _table(tmp_path / "old", "claims.csv", CLAIMS, [row])
     new = _table(tmp_path / "new", "claims.csv", CLAIMS, [{**row, "value": "52.3", "notes": " "}])
     d = diff_table(CLAIMS, old, new)

@@ -281,10 +281,11 @@ def test_an_added_claim_shows_every_column(tmp_path):
     new_row = {**old[0], "claim_id": "zz-added", "value": "77.5", "context": "BenchA; dev", "notes": "a | b `c`"}
     d = compare(tmp_path, old, old + [new_row])
     text = render_text(d)
-    block = text[text.index("+ claims zz-added"):].splitlines()[1:len(CLAIMS.columns)]
-    assert block == [f"    {c}: {json.dumps(new_row[c])}" for c in CLAIMS.columns if c != "claim_id"]
+    shown = [c for c in CLAIMS.columns if c != "claim_id" and (new_row[c] or c not in CLAIMS.optional_columns)]  # the optional columns the ledger leaves out are not shown
+    block = text[text.index("+ claims zz-added"):].splitlines()[1:len(shown) + 1]
+    assert block == [f"    {c}: {json.dumps(new_row[c])}" for c in shown]
     md = render_markdown(d)
-    assert "| claim_id | " + " | ".join(c for c in CLAIMS.columns if c != "claim_id") + " |" in md
+    assert "| claim_id | " + " | ".join(shown) + " |" in md
     assert "| `dev` |" not in md and "`BenchA; dev`" in md and "`` a \\| b `c` ``" in md
 
 

@@ -30,8 +30,9 @@ def cells_by_key(path: Path, spec=CLAIMS) -> dict[str, dict[str, str]]:
 
 
 def claim(cid: str, value: str = "1", quote: str = "q", notes: str = "") -> list[str]:
-    return [cid, "2401.00001", "FastNet", "accuracy", value, "percent", "", "", "exact", "explicit", quote, "draft",
-            notes]
+    cells = {"claim_id": cid, "paper_id": "2401.00001", "subject": "FastNet", "metric": "accuracy", "value": value,
+             "unit": "percent", "qualifier": "exact", "reading": "explicit", "quote": quote, "status": "draft", "notes": notes}
+    return [cells.get(c, "") for c in CLAIMS.columns]
 
 
 def write_records(path: Path, header, records, *, quoting=csv.QUOTE_MINIMAL, terminator="\n", bom=False) -> Path:
@@ -61,8 +62,8 @@ def test_messy_file_becomes_canonical(tmp_path):
     assert {f.code for f in result.fixed} == {"L003", "L010", "L013"}
     assert path.read_bytes().decode("utf-8") == (
         HEADER + "\n"
-        + 'a-claim,2401.00001,FastNet,accuracy,7e9,percent,,,exact,explicit,"with 7B\nparameters",draft,\n'
-        + 'b-claim,2401.00001,FastNet,accuracy,52.30,percent,,,exact,explicit,"says ""52.30%"", twice",draft,\n'
+        + 'a-claim,2401.00001,,FastNet,accuracy,7e9,percent,,,,exact,explicit,,,"with 7B\nparameters",draft,\n'
+        + 'b-claim,2401.00001,,FastNet,accuracy,52.30,percent,,,,exact,explicit,,,"says ""52.30%"", twice",draft,\n'
     )
 
 
