@@ -303,7 +303,7 @@ def draft_paper(paper: dict, loose, vocab: Vocabulary, taken: set[str], taken_re
         m = by_start.get(u.start)
         if m is None:  # the columnar reader and read_numbers agree (a test holds them to it); be safe anyway
             continue
-        reason = _skip_reason(doc, m, vocab)
+        reason = None if _family_size(doc, m, everything) else _skip_reason(doc, m, vocab)
         if reason:
             drafts.skips.append({"paper_id": doc.paper_id, "number": m.printed, "context": _unique_context(doc, m),
                                  "reason": reason})
@@ -321,6 +321,26 @@ def draft_paper(paper: dict, loose, vocab: Vocabulary, taken: set[str], taken_re
 
 # ---------------------------------------------------------------------------------------------------
 # Claim or skip
+
+
+_GLUED_SIZE = re.compile(r"([A-Za-z][A-Za-z0-9]*)-$")  # the family name a size is hyphen-glued to: "OPT-"
+
+
+def _family_size(doc: Abstract, m: Mention, everything: list[Mention]) -> str | None:
+    """The model a size names when the abstract lists sizes of one family ("BERT, OPT-125M, OPT-350M and
+    OPT-1.3B": the sizes evaluated are claims, subject OPT-125M ...); None otherwise. One sized name on its
+    own ("LLaMA-2 70B", "Mixtral 8x7B") is a model's name, and a skip."""
+    def family(x: Mention) -> str | None:
+        if x.word or not re.search(r"[0-9][MBmb]$", x.printed):
+            return None
+        glued = _GLUED_SIZE.search(doc.text, max(0, x.start - 24), x.start)
+        return glued.group(1) if glued and glued.end() == x.start else None
+
+    name = family(m)
+    if name is None or sum(family(x) == name for x in everything) < 2:
+        return None
+    printed = doc.text[m.start - len(name) - 1: m.end]
+    return next((canon for ea, eb, canon, _ in doc.entities if ea <= m.start - len(name) - 1 and m.end <= eb), printed)
 
 
 def _skip_reason(doc: Abstract, m: Mention, vocab: Vocabulary) -> str | None:
@@ -618,6 +638,11 @@ def _draft_claim(doc: Abstract, m: Mention, everything: list[Mention], vocab: Vo
     if c.metric and c.unit not in vocab.metrics[c.metric].units:
         c.metric = ""
     _roles(doc, c, group)
+    sized = _family_size(doc, m, everything)
+    if sized:  # "OPT-350M": the size of the model it names
+        c.unit, c.subject, c.baseline = "params", sized, ""
+        params = vocab.allowing("params")
+        c.metric = next((x.id for x in params if "size" in x.id), params[0].id if params else "")
     c.quote = _quote_span(doc, m, group)
     return c
 

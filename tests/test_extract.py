@@ -37,6 +37,10 @@ ABSTRACTS = {
                    "We propose Oriole, a recognizer trained on 10,000 hours of audio. Oriole lowers the error rate "
                    "by 12% relative to Whisper. It runs about three times faster on an A100 GPU. Over 90% of the "
                    "utterances are transcribed correctly (Section 4)."),
+    # sizes of one model family glued to its name (claims), and one sized model name on its own (a name)
+    "2601.00004": ("Wren: small language models",
+                   "We study quantization of the WrenLM-350M, WrenLM-1.3B and WrenLM-7B models and compare them "
+                   "with Kestrel-70B."),
 }
 ENTITIES = [
     ("CIFAR-10", "dataset", ""), ("DeiT", "method", ""), ("ImageNet", "dataset", ""), ("QuillNet", "method", ""),
@@ -124,6 +128,16 @@ def test_non_claims_become_skips_with_a_category(own):
     assert ("2601.00002", "two", "non-claim") in got  # "the two main failure modes"
     for s in skips:  # each context is a verbatim span that occurs once
         assert ABSTRACTS[s["paper_id"]][1].count(s["context"]) == 1
+
+
+def test_sizes_of_a_model_family_are_claims_and_one_sized_name_is_a_skip(own):
+    rows = by_value(drafts("2601.00004"))
+    sizes = {v: rows["2601.00004", v, "params"] for v in ("350e6", "1.3e9", "7e9")}
+    assert {(r["subject"], r["metric"]) for r in sizes.values()} == {
+        ("WrenLM-350M", "model_size"), ("WrenLM-1.3B", "model_size"), ("WrenLM-7B", "model_size")}
+    assert not any(v == "70e9" for _, v, _ in rows)
+    skips = list(csv.DictReader(io.StringIO(run("extract", "2601.00004", "--table", "skips").stdout)))
+    assert [(s["number"], s["reason"].split(":")[0]) for s in skips] == [("70B", "name")]
 
 
 def test_respectively_maps_a_list_and_from_to_gives_a_relation(own):
