@@ -45,8 +45,15 @@ _PREPOSITIONS = {"of", "in", "on", "for", "to", "with", "by", "from", "at", "per
 _CONTEXT_PREPOSITIONS = {"in", "on", "for", "with", "from", "using", "via", "across", "to", "into", "under", "at", "of"}
 _COMPARISON = re.compile(r"\b(?:than|over|compared (?:to|with)|relative to|versus|vs\.?|against|outperform(?:s|ed|ing)?|"
                          r"surpass(?:es|ed|ing)?|beat(?:s|ing)?)\s", re.I)
-_DECREASE = re.compile(r"\b(?:reduc\w*|decreas\w*|lower(?:s|ed|ing)?|less|fewer|drops?|cut(?:s|ting)?|smaller|shorter|slower|"
+_DECREASE = re.compile(r"\b(?:reduc\w*|decreas\w*|lower(?:s|ed|ing)?|less|fewer|drop(?:s|ped|ping)?|falls?|fell|falling|shrink\w*|cut(?:s|ting)?|smaller|shorter|slower|"
                        r"declin\w*|sav(?:e|es|ing)s?)\b", re.I)
+_INCREASE = re.compile(r"\b(?:increas\w*|improv\w*|rais\w*|boost\w*|gains?|rises?|rising|grows?|grew|climb\w*|higher|more|greater|"
+                       r"better|faster|larger|outperform\w*|exceed\w*|speed-?ups?)\b", re.I)
+_AFTER_DIRECTION = re.compile(r"\s*(?:%|percent|points?|pp|percentage points?|x|times)?\s*(?:\w+\s+)?"
+                              r"(?:(?P<down>lower|less|fewer|smaller|shorter|slower|worse|below|reductions?|decreases?|"
+                              r"drops?|cuts?|savings?|declines?)|"
+                              r"(?P<up>higher|more|greater|better|faster|larger|above|gains?|increases?|improvements?|"
+                              r"boosts?|rises?|speed-?ups?))\b", re.I)
 _CHANGE_AFTER = re.compile(r"^[^\w,;]{0,3}(?:\w+[^\w,;.]+){0,2}?(?:higher|lower|greater|more|less|fewer|better|worse|gains?|"
                            r"improvements?|increases?|decreases?|reductions?|drops?|faster|slower|speed-?ups?|boosts?|"
                            r"smaller|larger|shorter|relative)\b", re.I)
@@ -54,7 +61,7 @@ _CHANGE_BEFORE = re.compile(r"\b(?:by|margins? of|gains? of|improvements? of|inc
                             r"boosts? of|decreases? of|drops? of)\W*(?:\w+\W+){0,1}$", re.I)
 _GAP = re.compile(r"^[^\w,;]{0,3}(?:\w+[^\w,;.]+){0,1}?(?:difference|gap)\b", re.I)
 _QUALIFIERS = [  # checked on the words just before a number (or the first number of a list)
-    ("up_to", re.compile(r"\b(?:up to|a maximum(?: of)?|maximum(?: of)?|at most)\W*(?:\w+\W+){0,3}$", re.I)),
+    ("up_to", re.compile(r"\b(?:up to|a maximum(?: of)?|maximum(?: of)?|at most|within)\W*(?:\w+\W+){0,3}$", re.I)),
     ("average", re.compile(r"\b(?:an average of|on average|average|averaging|mean)\W*(?:\w+\W+){0,3}$", re.I)),
     ("about", re.compile(r"(?:\b(?:about|around|nearly|approximately|roughly|almost)|~)\s*$", re.I)),
     ("at_least", re.compile(r"\b(?:over|more than|at least|exceeding|above)\s*$", re.I)),
@@ -171,7 +178,7 @@ class Abstract:
         self.back = _back_map(abstract, self.text)
         self.sentences = _sentences(self.text)
         self.entities = vocab.find_entities(self.text)
-        self.main = _main_entity(vocab.find_entities(normalise(title)), self.text, self.entities)
+        self.main = _main_entity(normalise(title), vocab.find_entities(normalise(title)), self.text, self.entities)
 
     def verbatim(self, a: int, b: int) -> str:
         """The abstract's own characters for the normalised span [a, b)."""
@@ -223,18 +230,30 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _main_entity(title_entities, text, entities) -> str:
+_INTRODUCES = re.compile(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+){0,2}?(?:propose|present|introduce|construct|"
+                         r"release|develop|build|design)s?\b", re.I)
+# A name the vocabulary does not know yet: one capitalised token with a letter ("Sparrow", "HingBERT", "L3Cube-X").
+_NEW_NAME = re.compile(r"(?:[A-Z][\w.\-]*[A-Za-z0-9]|[A-Za-z][\w\-]*[A-Z][\w\-]*)(?=[\s,:;(]|$)")
+
+
+def _main_entity(title: str, title_entities, text, entities) -> str:
     """The paper's own method, model or dataset: named in the title, else introduced ("we propose X"), else
-    the first entity of the abstract."""
+    a new name the title opens with ("Sparrow: efficient ..."), or one introduced; else the first entity."""
     own_kinds = ("method", "model", "dataset", "benchmark")
     for _, _, canon, kind in title_entities:
         if kind in own_kinds:
             return canon
-    for m in re.finditer(r"\b(?:we|this (?:paper|work))\s+(?:\w+\s+){0,2}?(?:propose|present|introduce|construct|"
-                         r"release|develop|build|design)s?\b", text, re.I):
+    for m in _INTRODUCES.finditer(text):
         after = [e for e in entities if e[0] >= m.end() and e[3] in own_kinds and e[0] - m.end() < 80]
         if after:
             return after[0][2]
+    head = re.match(r"\s*([^:]{1,40}):", title)
+    if head and _NEW_NAME.fullmatch(head.group(1).strip()):
+        return head.group(1).strip()
+    for m in _INTRODUCES.finditer(text):  # "We propose Sparrow, a sparse attention kernel"
+        name = _NEW_NAME.match(text, m.end() + 1)
+        if name and name.group().lower() not in ("a", "an", "the", "our", "this", "two", "three"):
+            return name.group()
     first = [e for e in entities if e[3] in own_kinds]
     return first[0][2] if first else ""
 
@@ -358,13 +377,14 @@ def _skip_reason(doc: Abstract, m: Mention, vocab: Vocabulary) -> str | None:
         return "ordinal: an ordinal number"
     if not m.word and _DIM.match(t, b):
         return "notation: a dimension (as in 3D)"
-    if before and before in "_{^\\!|<>" or after and after in "_}^\\!|<>" or (before == "," and t[a - 2: a - 1].isdigit()):
+    if before and before in "_{^\\!|<>@" or after and after in "_}^\\!|<>" or (before == "," and t[a - 2: a - 1].isdigit()):
         return "notation: part of a formula"
     if before == "=":
         var = re.search(r"(\w+)\s*=$", t[max(0, a - 12): a])
         if not (var and _variable_metric(var.group(1), vocab)):
             return "notation: part of a formula"
-    if not m.word and (before.isalpha() or (before == "-" and t[a - 2: a - 1].isalpha()) or after.isalpha()):
+    if not m.word and (before.isalpha() or (before == "-" and re.search(r"[A-Za-z][\w.-]*-$", t[token_a: a]))
+                       or after.isalpha()):
         glued = token.strip("()[],.;:\"'")
         return f"name: part of the name {glued}"
     if re.search(r"\b(?:sections?|tables?|figures?|fig\.|eqs?\.|equations?|appendix|chapters?|theorems?|lemmas?)\s*$",
@@ -572,7 +592,12 @@ def _percent_reading(doc: Abstract, m: Mention, group: list[Mention], vocab: Voc
     metric = _nearest_metric(doc, m, {"pp", "relative_percent"}, vocab)
     c.metric = metric
     units = set(vocab.metrics[metric].units) if metric else set()
-    if "percent" in units and "pp" in units:
+    said = re.search(r"\b(?P<abs>absolute(?:ly)?)\b|\b(?P<rel>relative(?:ly)?)\b", clause_before + " " + after[:25], re.I)
+    if said:  # "an absolute improvement of 6.5%", "a relative reduction of 24%": the text says which
+        c.unit = "pp" if said.group("abs") else "relative_percent"
+        if metric and c.unit not in units:
+            c.metric = _nearest_metric(doc, m, {c.unit}, vocab)
+    elif "percent" in units and "pp" in units:
         c.unit, c.reading = "pp", "ambiguous"
         c.notes.append(f"% read as pp ({metric} is a %-valued metric); could be relative")
     elif "relative_percent" in units and "pp" not in units:
@@ -580,10 +605,23 @@ def _percent_reading(doc: Abstract, m: Mention, group: list[Mention], vocab: Voc
     else:
         c.unit, c.reading = "relative_percent", "ambiguous"
         c.notes.append("% read as relative (the metric is not named as a percentage); could be pp")
-    window = t[max(sa, group[0].start - 50): last.end + 30]
-    if _DECREASE.search(window) and not re.search(r"\b(?:higher|more|greater|better|increas\w*|faster)\b",
-                                                  t[last.end: last.end + 25], re.I):
+    if _decrease(doc, group):
         c.value = "-" + c.value.lstrip("-")
+
+
+def _decrease(doc: Abstract, group: list[Mention]) -> bool:
+    """Whether a change is a decrease: a comparative right after the number ("4.8 points lower"), else the
+    nearest change word before it in its sentence ("reducing prefill latency by 41% and decoding latency
+    by 27%": both are reductions; "matches X within 0.3 points": no change word, not a decrease)."""
+    t = doc.text
+    after = _AFTER_DIRECTION.match(t, group[-1].end)
+    if after:
+        return after.group("down") is not None
+    sa, _ = doc.sentence(group[0].start)
+    before = t[sa: group[0].start]
+    last_down = max((m.end() for m in _DECREASE.finditer(before)), default=-1)
+    last_up = max((m.end() for m in _INCREASE.finditer(before)), default=-1)
+    return last_down > last_up
 
 
 def _qualifier(doc: Abstract, first: Mention) -> str:
@@ -608,8 +646,7 @@ def _draft_claim(doc: Abstract, m: Mention, everything: list[Mention], vocab: Vo
     elif m.marker == "pp":
         c.unit = "pp"
         c.metric = _nearest_metric(doc, m, {"pp"}, vocab)
-        window = t[max(0, group[0].start - 50): group[-1].end + 30]
-        if _DECREASE.search(window):
+        if _decrease(doc, group):
             c.value = "-" + c.value.lstrip("-")
     elif m.marker == "%":
         _percent_reading(doc, m, group, vocab, c)
@@ -621,7 +658,8 @@ def _draft_claim(doc: Abstract, m: Mention, everything: list[Mention], vocab: Vo
         words = runs[0] if runs else []
         nouns = {_singular(w) for w in words}
         big = parsed is not None and parsed[1] >= 6
-        seq = re.search(r"\b(?:sequence|context)\b", " ".join(words), re.I)
+        seq = re.search(r"\b(?:sequence|context)\b", " ".join(words), re.I) or \
+            re.search(r"\b(?:sequences?|contexts?)(?: lengths?)?(?: of)?(?: up to| over| about)?\s*$", t[max(0, m.start - 40): m.start], re.I)
         if big and nouns & _SIZE_WORDS and not seq:
             c.unit = "params"
             c.metric = next((x.id for x in vocab.allowing("params")), "")

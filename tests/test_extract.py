@@ -41,6 +41,12 @@ ABSTRACTS = {
     "2601.00004": ("Wren: small language models",
                    "We study quantization of the WrenLM-350M, WrenLM-1.3B and WrenLM-7B models and compare them "
                    "with Kestrel-70B."),
+    # a new name (not in the vocabulary), a decrease shared by a list, a bound, words that say pp or relative
+    "2601.00005": ("Magpie: sparse decoding",
+                   "Magpie stays within 0.4 points of dense decoding while reducing prefill latency by 38% and "
+                   "decoding latency by 22%. Trained with Llama-3-8B, it reaches 51.6% pass@1, an absolute "
+                   "improvement of 4.4% over greedy search, and its error rate falls by 19%, a relative "
+                   "reduction of 19%."),
 }
 ENTITIES = [
     ("CIFAR-10", "dataset", ""), ("DeiT", "method", ""), ("ImageNet", "dataset", ""), ("QuillNet", "method", ""),
@@ -138,6 +144,20 @@ def test_sizes_of_a_model_family_are_claims_and_one_sized_name_is_a_skip(own):
     assert not any(v == "70e9" for _, v, _ in rows)
     skips = list(csv.DictReader(io.StringIO(run("extract", "2601.00004", "--table", "skips").stdout)))
     assert [(s["number"], s["reason"].split(":")[0]) for s in skips] == [("70B", "name")]
+
+
+def test_direction_bounds_and_the_words_that_say_pp_or_relative(own):
+    rows = by_value(drafts("2601.00005"))
+    assert {r["subject"] for r in rows.values()} == {"Magpie"}  # the title's new name is the paper's own
+    bound = rows["2601.00005", "0.4", "pp"]  # "within": a bound, and no change word: not a decrease
+    assert bound["qualifier"] == "up_to"
+    assert {("2601.00005", "-38", "relative_percent"), ("2601.00005", "-22", "relative_percent")} <= set(rows)
+    gain = rows["2601.00005", "4.4", "pp"]  # "absolute": pp, and the text says so
+    assert gain["reading"] == "explicit"
+    assert rows["2601.00005", "-19", "relative_percent"]["reading"] == "explicit"  # "relative reduction"
+    skips = list(csv.DictReader(io.StringIO(run("extract", "2601.00005", "--table", "skips").stdout)))
+    reasons = {s["number"]: s["reason"].split(":")[0] for s in skips}
+    assert reasons == {"3": "name", "8B": "name", "1": "notation"}  # Llama-3-8B, pass@1
 
 
 def test_respectively_maps_a_list_and_from_to_gives_a_relation(own):
