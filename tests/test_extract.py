@@ -47,6 +47,11 @@ ABSTRACTS = {
                    "decoding latency by 22%. Trained with Llama-3-8B, it reaches 51.6% pass@1, an absolute "
                    "improvement of 4.4% over greedy search, and its error rate falls by 19%, a relative "
                    "reduction of 19%."),
+    # a one-name title, "over" as a preposition, a metric word of another clause, "such as", "degrades"
+    "2601.00006": ("Plover",
+                   "Plover is a benchmark of 8,400 questions over 1,260 charts. Training is 1.7 times faster than "
+                   "Heron Net, and peak memory drops by 31%. Models such as ZetaLM reach 58.2% accuracy, and "
+                   "accuracy degrades by 12% relative on rotated charts."),
 }
 ENTITIES = [
     ("CIFAR-10", "dataset", ""), ("DeiT", "method", ""), ("ImageNet", "dataset", ""), ("QuillNet", "method", ""),
@@ -158,6 +163,16 @@ def test_direction_bounds_and_the_words_that_say_pp_or_relative(own):
     skips = list(csv.DictReader(io.StringIO(run("extract", "2601.00005", "--table", "skips").stdout)))
     reasons = {s["number"]: s["reason"].split(":")[0] for s in skips}
     assert reasons == {"3": "name", "8B": "name", "1": "notation"}  # Llama-3-8B, pass@1
+
+
+def test_titles_prepositions_clauses_and_examples(own):
+    rows = by_value(drafts("2601.00006"))
+    assert rows["2601.00006", "8400", "count"]["subject"] == "Plover"  # the title is one new name
+    assert rows["2601.00006", "1260", "count"]["qualifier"] == "exact"  # "questions over 1,260 charts"
+    assert rows["2601.00006", "1.7", "ratio"]["baseline"] == "Heron Net"  # a name not in the vocabulary
+    assert rows["2601.00006", "-31", "relative_percent"]["metric"] != "speed"  # "faster" is another clause's
+    assert rows["2601.00006", "58.2", "percent"]["subject"] == "ZetaLM"  # "such as" gives an example, not a baseline
+    assert ("2601.00006", "-12", "relative_percent") in rows  # "degrades by 12% relative"
 
 
 def test_respectively_maps_a_list_and_from_to_gives_a_relation(own):
