@@ -396,6 +396,11 @@ def _skip_reason(doc: Abstract, m: Mention, vocab: Vocabulary) -> str | None:
         return "ordinal: list marker"
     if not m.word and re.fullmatch(r"(?:19|20)[0-9]{2}", m.value) and _in_citation(t, a, b):
         return "non-claim: citation year"
+    if not m.word and not m.marker and re.fullmatch(r"(?:19|20)[0-9]{2}", m.value) and _YEAR_BEFORE.search(t, 0, a) \
+            and _YEAR_AFTER.match(t, b):
+        return "non-claim: a year"
+    if not m.word and re.search(r"\b[OΘΩo]\([^()]*(?:\([^()]*\)[^()]*)*$", t[max(0, a - 30): a]):
+        return "notation: inside an asymptotic bound"
     if m.word and not m.marker:  # "three times faster" is a ratio, whatever it is spelled in
         low = m.printed.lower()
         if m.value == "0" and after == "-":
@@ -410,6 +415,11 @@ def _skip_reason(doc: Abstract, m: Mention, vocab: Vocabulary) -> str | None:
 def _in_name(m: Mention, canon: str) -> bool:
     digits = m.printed.rstrip("%xX")
     return digits in re.split(r"[^\w.]+", canon)
+
+
+# "published between 2020 and 2024", "since 2019": a year, when nothing after it is counted by it
+_YEAR_BEFORE = re.compile(r"\b(?:in|since|between|from|until|till|before|after|during|and|to|through|of)\s+(?:the\s+)?$", re.I)
+_YEAR_AFTER = re.compile(r"\s*(?:[,.;:)]|and\b|to\b|$)")
 
 
 def _in_citation(t: str, a: int, b: int) -> bool:
@@ -634,8 +644,12 @@ def _decrease(doc: Abstract, group: list[Mention]) -> bool:
     return last_down > last_up
 
 
-# "questions over 2,150 tables": "over" after a plural noun is a preposition, not "more than"
-_PREPOSITION_OVER = re.compile(r"\b(?!(?:is|has|was|does|this|its|as|us|plus|across|thus)\b)[a-z]{3,}s\s+over\s*$")
+# "over" means "more than" after nothing, a verb form or a function word ("trained on over 1M", "by over 3%",
+# "Over 95%"); after a noun it is a preposition ("questions over 2,150 tables", "a ratio over 16-bit PCM")
+_PREPOSITION_OVER = re.compile(r"\b(?!(?:is|are|was|were|be|been|has|have|had|of|on|in|with|by|for|to|from|and|or|"
+                               r"reach(?:es)?|achieves?|contains?|includes?|spans?|totals?|covers?|yields?|obtains?|"
+                               r"exceeds?|gains?|improves?|boosts?|uses?|scores?|offers?|provides?|features?)\b)"
+                               r"(?![a-z]+(?:ed|ing)\b)[a-z]+\s+over\s*$", re.I)
 
 
 def _qualifier(doc: Abstract, first: Mention) -> str:
