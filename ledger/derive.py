@@ -36,10 +36,17 @@ def claim_frame(ledger) -> pd.DataFrame:
         c = ledger.claims[["claim_id", *SAME]].copy()
         v = ledger.values
         c["lo"], c["hi"], c["row"] = v["blo"].to_numpy(), v["bhi"].to_numpy(), np.arange(len(c))
-        c = c[v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy()]
+        c = c[_derivable(ledger)]
         c["group"] = c.groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
         return c[~c.duplicated("group")]
     return ledger.memo("claim_groups", run)
+
+
+def _derivable(ledger) -> np.ndarray:
+    """Rows arithmetic can use: a number, a known unit, and a metric (an empty one is L101's; claims
+    whose metric is unknown do not speak of one quantity)."""
+    c, v = ledger.claims, ledger.values
+    return v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy() & (c["metric"] != "").to_numpy()
 
 
 def group_rows(ledger, groups) -> list[list[int]]:
@@ -52,7 +59,7 @@ def group_rows(ledger, groups) -> list[list[int]]:
 def _all_groups(ledger):
     c = ledger.claims[list(SAME)]
     v = ledger.values
-    keep = np.flatnonzero(v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy())
+    keep = np.flatnonzero(_derivable(ledger))
     gid = c.iloc[keep].groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
     order = np.argsort(gid, kind="stable")
     counts = np.bincount(gid, minlength=int(gid.max(initial=-1)) + 1)
