@@ -9,6 +9,7 @@
 #    reduction is 1/0.77 = 1.30x.
 # 2. **Accuracy and score gains** as printed: points (pp) and relative changes (%) never share an axis.
 # 3. **Compression ratios** as factors over each claim's own baseline.
+# 4. **Levels** (accuracy, mIoU, MFU ...): the levels the papers report (percent or score), one panel per metric.
 #
 # Each metric has its own panel. Data comes only from the library (`ledger.validate`,
 # `ledger.compare.comparable`); the chart builders live in `ledger.html_report`, which puts the same
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import ledger
 from ledger.compare import comparable
-from ledger.html_report import compression_chart, factors_chart, gains_chart
+from ledger.html_report import compression_chart, factors_chart, gains_chart, levels_chart
 from ledger.notebook import offline_charts
 
 offline_charts()  # each chart shows as its Vega-Lite spec plus an SVG: nothing loads from a CDN
@@ -69,3 +70,15 @@ compression = compression_chart(table)
 compression.save(CHARTS / "compression.svg")
 compression.save(CHARTS / "compression.png", scale_factor=2)
 compression
+
+# %% [markdown]
+# ## Levels
+#
+# A level is read on its own metric's scale: 77.58% accuracy and 52.30% MFU are not one axis, so each
+# metric is its own panel. An ambiguous reading is marked as such in the tooltip.
+
+# %%
+levels = levels_chart(table)
+levels.save(CHARTS / "levels.svg")
+levels.save(CHARTS / "levels.png", scale_factor=2)
+levels
