@@ -4,9 +4,10 @@ in the order the quote prints them.
 "2.42x and 2.26x MFU compared to Megatron-LM and DeepSpeed, respectively" is two rows of one group: the
 k-th value printed goes with the k-th entity printed. The column that tells the rows apart (baseline,
 subject, a context item, metric, or several of them) is the paired one; each row's value is located in
-the quote by the mentions the provenance checks read (ledger/spans.py, never a second number reader) and
-its entity by its name or any alias of vocab/entities.csv. Groups are few: the rows that have one are
-taken with a groupby, and the work per group is small.
+the quote by the numbers `read_numbers` reads in it (compared on precision keys, as L202 compares them)
+and its entity by its name or any alias of vocab/entities.csv. Groups are few: the rows that have one
+are taken with a groupby, and the work per group is small (its one quote, read on its own: the Dask
+driver, which runs these "ledger"-scope checks, holds no abstracts).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Iterator
 
 import numpy as np
 
+from ..numbers import read_numbers
 from ..registry import Hit, check
+from ..spans import precision_keys
 from ..text import normalise
-from .provenance import _matches
 
 PAIRED = ("baseline", "subject", "context", "metric")  # the columns a list can pair values with, in report order
 
@@ -169,26 +171,26 @@ def _well_formed(ledger, g: _Group) -> bool:
 
 
 def _layouts(ledger) -> dict[str, _Layout]:
-    """For every well-formed group whose quote is anchored (the schema reports the others): its layout."""
+    """For every well-formed group with a quote (the schema reports an empty one): its layout. The quote is
+    read on its own, as the rows' quote (the Dask driver, which runs this check, holds no abstracts)."""
     def run():
-        rows, owner, m, _, match = _matches(ledger)
-        at = {int(r): i for i, r in enumerate(rows.tolist())}
+        value, quotes = ledger.column("claims", "value"), ledger.column("claims", "quote")
+        spellings = _spellings(ledger)
         out = {}
         for g in _grouped(ledger):
-            if not _well_formed(ledger, g) or any(r not in at for r in g.rows):
+            if not _well_formed(ledger, g) or not quotes[g.rows[0]]:
                 continue
-            quote = normalise(ledger.column("claims", "quote")[g.rows[0]])
-            # each row's value: the mentions of its quote that print it with its precision
-            places, printed = [], []
-            for r in g.rows:
-                lo, hi = np.searchsorted(owner, at[r], "left"), np.searchsorted(owner, at[r], "right")
-                hits = [k for k in range(lo, hi) if match[k]]
-                places.append([(int(m.start[k]), int(m.end[k])) for k in hits])
-                printed.append({int(m.start[k]): str(m.printed[k]) for k in hits})
+            quote = normalise(quotes[g.rows[0]])
+            mentions = read_numbers(quote, spellings)
+            # a row's value is printed where a mention prints it with its precision (sign aside, as L202 reads)
+            keys = precision_keys([m.value for m in mentions] + [value[r] for r in g.rows])
+            printed_keys, row_keys = keys[: len(mentions)], keys[len(mentions):]
+            places = [[(m.start, m.end) for m, k in zip(mentions, printed_keys) if want is not None and k == want]
+                      for want in row_keys]
             cells = [{k: ledger.column("claims", k)[r] for k in PAIRED} for r in g.rows]
-            entities = paired_columns(cells, quote, _spellings(ledger))
-            value_at, entity_at = layout(quote, places, entities, _spellings(ledger))
-            printed = [p.get(a, "") for p, a in zip(printed, value_at)]
+            entities = paired_columns(cells, quote, spellings)
+            value_at, entity_at = layout(quote, places, entities, spellings)
+            printed = [next((m.printed for m in mentions if m.start == at), "") for at in value_at]
             out[g.name] = _Layout(quote, value_at, printed, entity_at, entities)
         return out
     return ledger.memo("group_layouts", run)
