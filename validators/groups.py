@@ -49,8 +49,10 @@ def _grouped(ledger) -> list[_Group]:
 def _spellings(ledger) -> dict[str, list[str]]:
     """Every name an entity of vocab/entities.csv is printed by (canonical first), keyed by each of them."""
     def run():
-        t = ledger.tables["entities"].frame
         out: dict[str, list[str]] = {}
+        if not len(ledger.tables["entities"]):  # no entity list: every name is looked for as written
+            return out
+        t = ledger.tables["entities"].frame
         for entity, aliases in zip(t["entity"], t["aliases"]):
             names = [entity] + [a.strip() for a in aliases.split("|") if a.strip()]
             for n in names:
