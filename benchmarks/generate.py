@@ -849,8 +849,8 @@ def seed_is_current(out: Path, n: int, src: Path, plants: bool = True) -> bool:
 def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
     """Write the ledger of `src` (the bundled one) replicated to at least n claims (whole copies).
 
-    Copy k renames every paper to a fresh synthetic arXiv id (url too), suffixes every claim_id and relation_id
-    with `-c{k}` and rewrites the references to them (relation formulas, claim ids named in notes and context,
+    Copy k renames every paper to a fresh synthetic arXiv id (url too), suffixes every claim_id, relation_id
+    and group id with `-c{k}` and rewrites the references to them (relation formulas, claim ids named in notes and context,
     waivers, coverage skips), so that each copy validates exactly as the source does; the vocabularies are
     shared. With `plants`, four errors are planted, each in its own copy (never copy 0, so that a changed value
     is the one that disagrees with the first of its group), and listed in planted.csv:
@@ -872,6 +872,7 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
     if not claims or not papers:
         raise SystemExit(f"seed shape: {src} has no claims or no papers")
     ci = {c: ch.index(c) for c in ("claim_id", "paper_id", "value", "unit", "quote", "context", "notes")}
+    gi = ch.index("group") if "group" in ch else None  # optional column: an old-form ledger has none
     pi = {c: ph.index(c) for c in ("paper_id", "url")}
     per_copy = len(claims)
     copies = max(1, -(-n // per_copy))
@@ -938,6 +939,8 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
             for r, row in enumerate(claims):
                 row = list(row)
                 row[ci["claim_id"]] += sfx
+                if gi is not None and row[gi]:
+                    row[gi] += sfx  # a "respectively" list is one group per copy, not one group across copies (L506)
                 row[ci["paper_id"]] = pids.get(row[ci["paper_id"]], row[ci["paper_id"]])
                 row[ci["context"]], row[ci["notes"]] = rename_text(row[ci["context"]]), rename_text(row[ci["notes"]])
                 line = claim_start[r] + k * per_copy_lines["claims"]

@@ -23,7 +23,7 @@ What runs where (`validate_dask`):
   and every check registered with `scope="paper"` (see ledger/registry.py);
 - on the driver: the key uniqueness of claims and papers (L105) over the gathered key columns, the schema
   of the small tables, every `scope="ledger"` check over the gathered claim columns it needs
-  (GATHERED: every claim column but reading, status and notes; of papers only paper_id, never the
+  (GATHERED: every claim column the ledger checks read, not reading, status or notes; of papers only paper_id, never the
   abstracts), the per-column cap of the hygiene checks over all partitions, then the waivers.
 
 The result equals `ledger.engine.validate(...).findings` of the same ledger, in the same order.
@@ -63,7 +63,7 @@ LINE, BUCKET = "_line", "_bucket"
 # What the "ledger"-scope checks read, gathered on the driver. A check that reads anything else fails
 # with KeyError (reported as L000), never silently on a column of blanks.
 GATHERED = {
-    "claims": ("claim_id", "paper_id", "subject", "metric", "value", "unit", "baseline", "context", "qualifier", "quote"),
+    "claims": ("claim_id", "paper_id", "subject", "metric", "value", "unit", "baseline", "context", "qualifier", "group", "quote"),
     "papers": ("paper_id",),
 }
 SPEC = {s.name: s for s in SPECS}

@@ -114,6 +114,7 @@ class Vocabulary:
     metrics: dict[str, Metric]
     entities: list[tuple[str, str, str]]  # (spelling, canonical, kind), longest spelling first
     _pattern: re.Pattern | None = field(default=None, repr=False)
+    _spellings: dict[str, list[str]] | None = field(default=None, repr=False)
 
     @classmethod
     def from_tables(cls, metrics: list[dict], entities: list[dict]) -> "Vocabulary":
@@ -160,6 +161,18 @@ class Vocabulary:
             _, canon, kind = self.entities[i]
             out.append((m.start(), m.end(), canon, kind))
         return out
+
+    @property
+    def spellings(self) -> dict[str, list[str]]:
+        """Every name an entity is printed by (canonical first), keyed by each of them, as L505/L506 look them up."""
+        if self._spellings is None:
+            by: dict[str, list[str]] = {}
+            for s, canon, _ in self.entities:
+                names = by.setdefault(canon, [canon])
+                if s != canon:
+                    names.append(s)
+            self._spellings = {n: names for names in by.values() for n in names}
+        return self._spellings
 
     def allowing(self, unit: str) -> list[Metric]:
         return [m for m in self.metrics.values() if unit in m.units]
@@ -290,6 +303,8 @@ class _Claim:
     head: str = ""  # the noun the number counts, for relations between parts and totals
     phrase: str = ""  # the words it counts, as printed ("image-level approaches")
     claim_id: str = ""
+    list_at: int | None = None  # where its "respectively" list starts, when the list's entities were mapped
+    group: str = ""
 
 
 def extract(tables: dict, paper_ids: list[str] | None = None) -> Drafts:
@@ -300,19 +315,20 @@ def extract(tables: dict, paper_ids: list[str] | None = None) -> Drafts:
     uses = number_uses(papers, tables.get("claims", []), tables.get("skips", []))
     taken = {c["claim_id"] for c in tables.get("claims", [])}
     taken_rel = {r["relation_id"] for r in tables.get("relations", [])}
+    taken_groups = {c.get("group", "") for c in tables.get("claims", [])} - {""}
     out = Drafts()
     for p in papers:
         loose = [u for u in uses if u.paper_id == p["paper_id"] and not u.covered_by and u.skipped_by is None]
         if loose:
             mine = [c for c in tables.get("claims", []) if c["paper_id"] == p["paper_id"]]
-            out.extend(draft_paper(p, loose, vocab, taken, taken_rel, mine))
+            out.extend(draft_paper(p, loose, vocab, taken, taken_rel, mine, taken_groups))
     return out
 
 
 def draft_paper(paper: dict, loose, vocab: Vocabulary, taken: set[str], taken_rel: set[str],
-                existing: list[dict] = ()) -> Drafts:
+                existing: list[dict] = (), taken_groups: set[str] | None = None) -> Drafts:
     """Drafts for the numbers `loose` (NumberUses, positions in the normalised abstract) of one paper;
-    `existing`: the paper's claims already in the ledger."""
+    `existing`: the paper's claims already in the ledger; `taken_groups`: the group ids already used."""
     doc = Abstract(paper["paper_id"], paper.get("title", ""), paper["abstract"], vocab)
     everything = read_numbers(doc.text)  # all numbers, to see lists the loose ones belong to
     by_start = {m.start: m for m in everything}
@@ -330,10 +346,10 @@ def draft_paper(paper: dict, loose, vocab: Vocabulary, taken: set[str], taken_re
         claims.append(_draft_claim(doc, m, everything, vocab))
     _tell_apart(doc, claims, everything, existing)
     _name_claims(doc, claims, taken)
-    for c in claims:
-        row = _row(doc, c)
-        if row is not None:
-            drafts.claims.append(row)
+    rows = [(c, _row(doc, c)) for c in claims]
+    rows = [(c, r) for c, r in rows if r is not None]
+    _group_lists(doc, rows, vocab, set() if taken_groups is None else taken_groups)
+    drafts.claims = [r for _, r in rows]
     drafts.relations = _relations(doc, claims, vocab, taken_rel)
     return drafts
 
@@ -761,6 +777,8 @@ def _roles(doc: Abstract, c: _Claim, group: list[Mention]) -> None:
                     c.baseline = named.group(1)
     if mapped and c.baseline != mapped[[g.start for g in group].index(m.start)][2]:
         c.context.insert(0, mapped[[g.start for g in group].index(m.start)][2])
+    if mapped:
+        c.list_at = group[0].start
     # subject: the nearest entity before the number in its sentence that is not a baseline, not introduced
     # by a preposition (that is where it holds: context) and not "our X" (then the paper's own)
     subject = ""
@@ -798,6 +816,8 @@ def _roles(doc: Abstract, c: _Claim, group: list[Mention]) -> None:
     clause_end = group[-1].end + (nxt[0] if nxt else sb - group[-1].end)
     for ea, eb, canon, kind in ents:  # where it holds, named after the number: "on ImageNet", "on T4 GPUs"
         if not (group[-1].end <= ea < clause_end) or canon in c.context or canon in (c.subject, c.baseline):
+            continue
+        if any(e[0] == ea for e in mapped):  # another value's entity of the "respectively" list, not this one's
             continue
         prev = [w.lower() for w in _words(t[max(sa, ea - 25): ea])][-1:]
         if kind == "hardware" or (kind in ("dataset", "benchmark") and prev and prev[0] in _CONTEXT_PREPOSITIONS):
@@ -967,6 +987,38 @@ def _row(doc: Abstract, c: _Claim) -> dict | None:
             "value": c.value, "unit": c.unit, "baseline": c.baseline, "context": context, "qualifier": c.qualifier,
             "reading": c.reading, "quote": quote, "status": "draft",
             "notes": "; ".join(["drafted by ledger extract", *c.notes])}
+
+
+def _group_lists(doc: Abstract, rows: list[tuple[_Claim, dict]], vocab: Vocabulary, taken: set[str]) -> None:
+    """The drafts of one "respectively" list share a group id (`<paper>-<metric>-respectively`, unique in
+    the ledger), set only where the rows pass L505 and L506 as drafted: two or more rows of one quote, told
+    apart by a paired column whose entities the quote prints in the order of the values."""
+    from .validators.groups import layout, misorders, paired_columns
+
+    lists: dict[int, list[dict]] = {}
+    for c, r in rows:
+        if c.list_at is not None:
+            lists.setdefault(c.list_at, []).append(r)
+    short = _slug(" ".join(doc.main.split()[:2])) or "p" + _slug(doc.paper_id)
+    for members in lists.values():
+        quote = normalise(members[0]["quote"])
+        if len(members) < 2 or any(normalise(r["quote"]) != quote for r in members):
+            continue
+        entities = paired_columns(members, quote, vocab.spellings)
+        mentions = read_numbers(quote)
+        places = [[(x.start, x.end) for x in mentions if x.value.lstrip("-") == r["value"].lstrip("-")] for r in members]
+        value_at, entity_at = layout(quote, places, entities, vocab.spellings)
+        if not entities or None in value_at or any(None in at or len(set(entities[col])) < len(members) or "" in entities[col]
+                                                   or misorders(value_at, at, entities[col]) for col, at in entity_at.items()):
+            continue
+        what = members[0]["metric"] or members[0]["unit"]
+        base = re.sub(r"-+", "-", f"{short}-{what.replace('_', '-')}-respectively")
+        gid, n = base, 2
+        while gid in taken:
+            gid, n = f"{base}-{n}", n + 1
+        taken.add(gid)
+        for r in members:
+            r["group"] = gid
 
 
 def _quote_prints(quote: str, c: _Claim) -> bool:

@@ -194,6 +194,7 @@ def test_respectively_maps_a_list_and_from_to_gives_a_relation(own):
     assert (qa["baseline"], qa["qualifier"], math["qualifier"]) == ("ZetaLM", "average", "average")
     assert qa["context"].startswith("TallyQA") and math["context"].startswith("TallyMath")
     assert qa["quote"].endswith("respectively")
+    assert qa["group"] == math["group"] == "tally-accuracy-respectively"  # one list, one group id (L505/L506)
     assert rows["2601.00002", "4200", "count"]["metric"] == "dataset_size"
     assert rows["2601.00002", "9", "count"]["metric"] == "language_count"
     assert rows["2601.00002", "5.2", "pp"]["reading"] == "explicit"  # "points" says it
