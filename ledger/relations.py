@@ -94,6 +94,7 @@ def _judge_all(ledger) -> list[Verdict]:
         if outcome.possible:
             out.append(Verdict(**base, verdict=HOLDS, outcome=outcome))
         else:
-            failed = "; ".join(str(s) for s in outcome.failed) or "; ".join(str(s) for s in outcome.comparisons)
+            failed = "; ".join(str(s) for s in outcome.failed) or (
+                "what it negates holds for every value: " + "; ".join(str(s) for s in outcome.comparisons))  # `not A`
             out.append(Verdict(**base, verdict=VIOLATED, reason=f"cannot hold: {failed}", outcome=outcome))
     return out
