@@ -798,7 +798,7 @@ def generate(n: int, out: Path, seed: int = 1, skew: float = 2.0, error_rate: fl
 
 
 # ---------------------------------------------------------------------- the "seed" shape: the bundled ledger, replicated
-SEED_VERSION = "2"  # 2: plants list the findings on every claim involved
+SEED_VERSION = "3"  # 2: plants list the findings on every claim involved; 3: relation descriptions name the copy's papers
 SEED_FILES = ("claims.csv", "papers.csv", "coverage_skips.csv", "relations.csv", "waivers.csv")
 _ID_TOKEN = r"(?<![A-Za-z0-9-]){}(?![A-Za-z0-9-])"
 
@@ -881,6 +881,7 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
     id_set = set(ids)
     id_in_text = re.compile(_ID_TOKEN.format("(" + "|".join(map(re.escape, ids)) + ")"))
     ref = re.compile(r"\{([^{}]+)\}")
+    paper_in_text = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(paper_index, key=len, reverse=True))) + r")(?![\w])")
 
     # plants: the claims they touch, chosen by rule so that their findings are known in advance
     plant_copy = {}
@@ -976,6 +977,9 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
                     row[rh.index("relation_id")] += sfx
                     f = rh.index("formula")
                     row[f] = ref.sub(lambda m: "{" + m.group(1) + (sfx if m.group(1) in id_set else "") + "}", row[f])
+                    if "description" in rh:  # a relation between papers names them (L411): name this copy's papers
+                        d = rh.index("description")
+                        row[d] = paper_in_text.sub(lambda m: pids[m.group(0)], row[d])
                     if k == plant_copy.get("relation") and r == 0 and "==" in row[f]:
                         row[f] = row[f].replace("==", "+ 1 ==", 1)
                         planted.append(("L403", "relations.csv", relation_start[r] + k * per_copy_lines["relations"], "", "broken relation"))

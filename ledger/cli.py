@@ -358,31 +358,53 @@ def coverage(root, claims, papers, show_all):
 
 @main.command()
 @ledger_location
-def derive(root, claims, papers):
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per value and per relation; json: an object with `derived` and `relations` lists.")
+def derive(root, claims, papers, fmt):
     """List the values the ledger in ROOT (default: the current folder) implies (baseline levels, ratios
-    from relative changes) with their intervals."""
+    from relative changes) with their intervals, then every relation of relations.csv with its verdict
+    (holds, violated, cannot be checked and why), its kind and its description."""
     from .derive import derivations
     from .intervals import Interval
+    from .relations import verdicts
 
     ledger, _ = _load_or_exit(root, claims, papers)
     d = derivations(ledger)
+    judged = verdicts(ledger)
+    if fmt == "json":
+        import json
+        import math
+
+        def plain(x):  # JSON has no inf: an unbounded side is written "inf" / "-inf"
+            if isinstance(x, float) and not math.isfinite(x):
+                return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+            if isinstance(x, dict):
+                return {k: plain(v) for k, v in x.items()}
+            if isinstance(x, list):
+                return [plain(v) for v in x]
+            return x
+
+        derived = [{"kind": r.kind, "target": r.target, "baseline": r.baseline, "metric": r.metric, "context": r.context,
+                    "unit": r.unit, "lo": float(r.lo), "hi": float(r.hi), "how": r.how} for r in d.itertuples()]
+        click.echo(json.dumps(plain({"derived": derived, "relations": [v.as_dict() for v in judged]}), indent=2, allow_nan=False))
+        return
     for r in d.itertuples():
         target = f"{r.target} vs {r.baseline}" if r.baseline else r.target
         click.echo(f"{r.kind:20} {target:28} {r.metric:16} {r.context or '-':24} {str(Interval(r.lo, r.hi)):>22} {r.unit:8} "
                    f"width {r.width:.3g}  from {r.how}")
     click.echo(f"{len(d)} derived values")
-    from .formula import FormulaError, holds, parse_relation, refs
-
-    relations = ledger["relations"]
-    for rid, formula in zip(relations["relation_id"], relations["formula"]):
-        try:
-            rel = parse_relation(formula)
-            ok, left, right = holds(rel, {ref: ledger.interval(ledger.rows_by_id[ref]) for ref in refs(rel)})
-        except (FormulaError, KeyError, ZeroDivisionError, OverflowError) as e:
-            click.echo(f"relation {rid}: cannot be evaluated ({e})")
-            continue
-        click.echo(f"relation {rid}: {'holds' if ok else 'FAILS'}: left {left} (width {left.width:.3g}), "
-                   f"right {right} (width {right.width:.3g})")
+    for v in judged:
+        click.echo(f"relation {v.relation_id} ({v.kind}): {v.verdict.upper() if v.verdict == 'violated' else v.verdict}")
+        click.echo(f"  formula: {v.formula}")
+        if v.outcome is not None:
+            for s in v.outcome.comparisons:
+                mark = "ok" if s.possible else "fails"
+                click.echo(f"  {mark:5} {s.text}: left {s.left} (width {s.left.width:.3g}), right {s.right} (width {s.right.width:.3g})")
+        if v.verdict != "holds":
+            click.echo(f"  why: {v.reason}")
+        click.echo(f"  description: {v.description or '(none)'}")
+    counts = {k: sum(v.verdict == k for v in judged) for k in ("holds", "violated", "cannot be checked")}
+    click.echo(f"{len(judged)} relations: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
 @main.command("extract")

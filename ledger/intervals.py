@@ -56,6 +56,22 @@ class Interval:
             raise ZeroDivisionError(f"division by an interval that contains 0: {o}")
         return self * Interval(1 / o.hi, 1 / o.lo)
 
+    # min, max and abs of intervals, for relations (ledger/formula.py): each is monotone in its arguments
+    @staticmethod
+    def minimum(*items: "Interval") -> "Interval":
+        return Interval(min(i.lo for i in items), min(i.hi for i in items))
+
+    @staticmethod
+    def maximum(*items: "Interval") -> "Interval":
+        return Interval(max(i.lo for i in items), max(i.hi for i in items))
+
+    def __abs__(self) -> "Interval":
+        if self.lo >= 0:
+            return self
+        if self.hi <= 0:
+            return -self
+        return Interval(0.0, max(-self.lo, self.hi))
+
     def __str__(self) -> str:
         # A unit's open minimum is the float just above it (units.Unit.bounds): a ratio's (0, 4], not [4.9e-324, 4].
         below = math.nextafter(self.lo, -math.inf)

@@ -54,6 +54,8 @@ def test_issue_examples_memo_and_hawq():
     ("{a} + {b} == {c}", ["a", "b", "c"]),
     ("({x-1} - 2.5) * 100 / {y} <= 3e2", ["x-1", "y"]),
     ("-{a} = -7", ["a"]),
+    ("{a} == {b} == {c}", ["a", "b", "b", "c"]),  # a chain: {a} == {b} and {b} == {c}
+    ("min({a}, 2) < abs({b}) or not {c} != 1", ["a", "b", "c"]),
 ])
 def test_formula_parses(text, ids):
     assert refs(parse_relation(text)) == ids
@@ -61,7 +63,7 @@ def test_formula_parses(text, ids):
 
 @pytest.mark.parametrize("text", [
     "{a} + {b}", "{a} == ", "__import__('os').system('true') == 0", "().__class__ == 1", "{a}.real == 1",
-    "lambda: 1 == 1", "{a} == {b} == {c}", "(" * 200 + "1" + ")" * 200 + " == 1", "1 " * 5000 + "== 1",
+    "lambda: 1 == 1", "{a} == {b} {c}", "{a} == 1 and", "max == 1", "{a} == 1 xor {b} == 2", "(" * 200 + "1" + ")" * 200 + " == 1", "1 " * 5000 + "== 1",
 ])
 def test_formula_refuses(text):
     with pytest.raises(FormulaError):

@@ -5,16 +5,15 @@ All of it runs on rounding intervals (ledger/intervals.py): two numbers agree wh
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Iterator
 
 import numpy as np
 
 from ..derive import derivations, group_rows, recorded_matches
-from ..formula import FormulaError, holds, parse_relation, refs
 from ..intervals import Interval, below, disjoint
 from ..registry import Hit, check
+from ..relations import UNCHECKED, VIOLATED, verdicts
 from ..units import UNITS
 
 
@@ -68,60 +67,64 @@ def implied_conflict(ledger) -> Iterator[Hit]:
                   f"{r.metric} of {r.target} = {implied} implied by {r.how}", str(implied), r.value)
 
 
-def _relations(ledger):
-    """(row, relation_id, parsed relation or FormulaError) for each row of relations.csv."""
-    t = ledger.tables["relations"].frame
-    for row, (rid, formula) in enumerate(zip(t["relation_id"], t["formula"])):
-        if not formula:
-            continue
-        try:
-            yield row, rid, parse_relation(formula)
-        except FormulaError as e:
-            yield row, rid, e
+def _relation_hits(ledger, v) -> Iterator[Hit]:
+    """A violated relation: on its row of relations.csv and on each claim it names, where a pull request changes them."""
+    message = f"relation {v.relation_id} ({v.kind}) fails: {v.reason.removeprefix('cannot hold: ')}"
+    yield Hit(v.row, "formula", message, "comparisons that can hold", v.reason.removeprefix("cannot hold: "), table="relations")
+    ids = ledger.rows_by_id
+    for ref in v.claims:
+        yield Hit(ids[ref], "value", f"{message} (relations.csv line {ledger.tables['relations'].lines[v.row]})",
+                  "comparisons that can hold", ledger.claims["value"].iat[ids[ref]])
 
 
 @check("L403", "relation-violated")
 def relation_violated(ledger) -> Iterator[Hit]:
-    """A relation of relations.csv (e.g. {a} + {b} == {c}) holds for some values inside the claims' rounding intervals."""
-    ids = ledger.rows_by_id
-    for row, rid, rel in _relations(ledger):
-        if isinstance(rel, FormulaError) or any(ref not in ids for ref in refs(rel)):
-            continue  # reported by relation-invalid
-        env = {ref: ledger.interval(ids[ref]) for ref in refs(rel)}
-        if any(math.isnan(i.lo) or math.isnan(i.hi) for i in env.values()):
-            continue
-        try:
-            ok, left, right = holds(rel, env)
-        except (ZeroDivisionError, OverflowError):
-            continue  # reported by relation-invalid
-        if not ok:
-            message = f"relation {rid} fails: left side is {left}, right side is {right}"
-            yield Hit(row, "formula", message, "sides that meet", f"{left} vs {right}", table="relations")
-            for ref in dict.fromkeys(refs(rel)):  # and on each claim it names, where a pull request changes them
-                yield Hit(ids[ref], "value", f"{message} (relations.csv line {ledger.tables['relations'].lines[row]})",
-                          "sides that meet", ledger.claims["value"].iat[ids[ref]])
+    """A relation of relations.csv that is a fact (e.g. {a} + {b} == {c}) holds for some values inside the claims' rounding intervals."""
+    for v in verdicts(ledger):
+        if v.verdict == VIOLATED and v.kind != "assumption":
+            yield from _relation_hits(ledger, v)
+
+
+@check("L412", "assumption-violated", severity="warning")
+def assumption_violated(ledger) -> Iterator[Hit]:
+    """A relation of kind assumption (the curator's reading, not the paper's words) holds for some values inside the claims' intervals.
+
+    A warning, not an error: the reading may be wrong rather than the claims; fix the claims or the relation."""
+    for v in verdicts(ledger):
+        if v.verdict == VIOLATED and v.kind == "assumption":
+            yield from _relation_hits(ledger, v)
 
 
 @check("L405", "relation-invalid")
 def relation_invalid(ledger) -> Iterator[Hit]:
-    """A relation parses (numbers, {claim_id}, + - * / ( ), one comparison) and names only existing claims."""
-    ids = ledger.rows_by_id
-    for row, rid, rel in _relations(ledger):
-        if isinstance(rel, FormulaError):
-            yield Hit(row, "formula", f"relation {rid} does not parse: {rel}", "a formula like {a} + {b} == {c}", "", table="relations")
-            continue
-        missing = [ref for ref in refs(rel) if ref not in ids]
-        if missing:
-            yield Hit(row, "formula", f"relation {rid} names unknown claims: {', '.join(missing)}", "existing claim_ids",
-                      ", ".join(missing), table="relations")
-            continue
-        env = {ref: ledger.interval(ids[ref]) for ref in refs(rel)}
-        if any(math.isnan(i.lo) or math.isnan(i.hi) for i in env.values()):
-            continue  # a malformed value: the schema reports it
-        try:
-            holds(rel, env)
-        except (ZeroDivisionError, OverflowError) as e:
-            yield Hit(row, "formula", f"relation {rid}: {e}", "a relation that can be computed", "", table="relations")
+    """A relation parses (numbers, {claim_id}, + - * /, min max abs, comparisons, and or not, parentheses) and names only existing claims."""
+    for v in verdicts(ledger):
+        if v.error is not None:
+            yield Hit(v.row, "formula", f"relation {v.relation_id} does not parse: {v.error}", "a formula like {a} + {b} == {c}",
+                      v.formula[(v.error.offset or 1) - 1:][:20], table="relations")
+        elif v.unknown:
+            yield Hit(v.row, "formula", f"relation {v.relation_id} names unknown claims: {', '.join(v.unknown)}", "existing claim_ids",
+                      ", ".join(v.unknown), table="relations")
+        elif v.verdict == UNCHECKED and not v.malformed:  # a malformed value: the schema reports it
+            yield Hit(v.row, "formula", f"relation {v.relation_id}: {v.reason}", "a relation that can be computed", "", table="relations")
+
+
+@check("L411", "relation-undocumented", severity="warning")
+def relation_undocumented(ledger) -> Iterator[Hit]:
+    """A relation's description says what it checks and which words it rests on; one whose claims come from several papers names each paper_id.
+
+    A relation between papers needs its reason written down (two papers restating one result, say): without
+    it, a reviewer cannot tell a real link from two numbers that happen to agree."""
+    for v in verdicts(ledger):
+        if not v.description.strip():
+            yield Hit(v.row, "description", f"relation {v.relation_id} has no description: say what it checks and quote the words "
+                      "of the abstract it rests on", "a description", "", table="relations")
+        elif len(v.papers) > 1:
+            unnamed = [p for p in v.papers if p not in v.description]
+            if unnamed:
+                yield Hit(v.row, "description", f"relation {v.relation_id} joins claims of papers {', '.join(v.papers)}; its description "
+                          f"does not name {', '.join(unnamed)} (say why the papers' numbers are linked)",
+                          "each paper_id named", ", ".join(unnamed), table="relations")
 
 
 _SIZE = re.compile(r"[1-9][0-9]{0,11}")  # the schema reports any other size (number-format)
