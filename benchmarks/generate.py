@@ -850,7 +850,7 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
     """Write the ledger of `src` (the bundled one) replicated to at least n claims (whole copies).
 
     Copy k renames every paper to a fresh synthetic arXiv id (url too), suffixes every claim_id, relation_id
-    and group id with `-c{k}` and rewrites the references to them (relation formulas, claim ids named in notes and context,
+    and group id with `-c{k}` and rewrites the references to them (relation formulas, claim ids named in notes, context and settings,
     waivers, coverage skips), so that each copy validates exactly as the source does; the vocabularies are
     shared. With `plants`, four errors are planted, each in its own copy (never copy 0, so that a changed value
     is the one that disagrees with the first of its group), and listed in planted.csv:
@@ -874,6 +874,7 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
     ci = {c: ch.index(c) for c in ("claim_id", "paper_id", "value", "unit", "quote", "context", "notes")}
     gi = ch.index("group") if "group" in ch else None  # optional column: an old-form ledger has none
     pi = {c: ph.index(c) for c in ("paper_id", "url")}
+    settings_at = ch.index("settings") if "settings" in ch else None
     per_copy = len(claims)
     copies = max(1, -(-n // per_copy))
     paper_index = {row[pi["paper_id"]]: j for j, row in enumerate(papers)}
@@ -944,6 +945,8 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
                     row[gi] += sfx  # a "respectively" list is one group per copy, not one group across copies (L506)
                 row[ci["paper_id"]] = pids.get(row[ci["paper_id"]], row[ci["paper_id"]])
                 row[ci["context"]], row[ci["notes"]] = rename_text(row[ci["context"]]), rename_text(row[ci["notes"]])
+                if settings_at is not None:  # links to setting claims point at this copy's claims
+                    row[settings_at] = rename_text(row[settings_at])
                 line = claim_start[r] + k * per_copy_lines["claims"]
                 j = paper_index.get(claims[r][ci["paper_id"]])
                 paper_line = None if j is None else paper_start[j] + k * per_copy_lines["papers"]

@@ -1,6 +1,7 @@
 """Values the ledger implies but does not state, computed with interval arithmetic.
 
-Claims that share subject, metric and context combine with a comparison against a baseline:
+Contexts are compared by their key (ledger/contexts.py: the set of items, entity aliases folded), so
+"ResNet50; T4" and "T4; ResNet-50" are one context. Claims that share subject, metric and context combine with a comparison against a baseline:
 - a level L of the subject and a ratio R imply the baseline's level L / R;
 - a level L and a points difference D imply the baseline's level L - D;
 - a level L and a relative change r imply the baseline's level L / (1 + r/100);
@@ -19,21 +20,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .contexts import context_keys
 from .intervals import div as _div, mul as _mul
 from .units import UNITS
 
-KEY = ["metric", "context"]
-COLUMNS = ["kind", "target", "baseline", "metric", "context", "unit", "lo", "hi", "source", "via", "how", "source_group", "via_group"]
+KEY = ["metric", "context_key"]
+COLUMNS = ["kind", "target", "baseline", "metric", "context", "context_key", "unit", "lo", "hi", "source", "via", "how", "source_group", "via_group"]
 
 
-SAME = ["subject", "baseline", "metric", "context", "unit", "value", "qualifier"]  # what makes two claims say one thing
+SAME = ["subject", "baseline", "metric", "context_key", "unit", "value", "qualifier"]  # what makes two claims say one thing
 
 
 def claim_frame(ledger) -> pd.DataFrame:
     """One row per group of claims that say the same thing: its first row (`row`, `claim_id`) and the
     group's id (`group`; see group_rows). Cached on the ledger."""
     def run():
-        c = ledger.claims[["claim_id", *SAME]].copy()
+        c = ledger.claims[["claim_id", "context", *SAME[:3], *SAME[4:]]].copy()
+        c["context_key"] = context_keys(ledger)
         v = ledger.values
         c["lo"], c["hi"], c["row"] = v["blo"].to_numpy(), v["bhi"].to_numpy(), np.arange(len(c))
         c = c[_derivable(ledger)]
@@ -57,7 +60,7 @@ def group_rows(ledger, groups) -> list[list[int]]:
 
 
 def _all_groups(ledger):
-    c = ledger.claims[list(SAME)]
+    c = ledger.claims[[*SAME[:3], *SAME[4:]]].assign(context_key=context_keys(ledger))
     v = ledger.values
     keep = np.flatnonzero(_derivable(ledger))
     gid = c.iloc[keep].groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
@@ -103,7 +106,8 @@ def _combine(lv: pd.DataFrame, cmp: pd.DataFrame, forward: bool) -> pd.DataFrame
     return pd.DataFrame({
         "kind": "baseline-level" if forward else "subject-level",
         "target": m["baseline_c"] if forward else m["subject_c"],
-        "baseline": "", "metric": m["metric"], "context": m["context"], "unit": m["unit_l"],
+        "baseline": "", "metric": m["metric"], "context": m["context_l"],
+        "context_key": m["context_key"], "unit": m["unit_l"],
         "lo": lo, "hi": hi, "source": m["row_l"].to_numpy(), "via": m["row_c"].to_numpy(), "how": how,
         "source_group": m["group_l"].to_numpy(), "via_group": m["group_c"].to_numpy(),
     })
@@ -125,7 +129,7 @@ def _relative_as_ratio(cmp: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     return pd.DataFrame({
         "kind": "ratio-from-relative", "target": rel["subject"], "baseline": rel["baseline"], "metric": rel["metric"],
-        "context": rel["context"], "unit": "ratio", "lo": 1 + rel["lo"] / 100, "hi": 1 + rel["hi"] / 100,
+        "context": rel["context"], "context_key": rel["context_key"], "unit": "ratio", "lo": 1 + rel["lo"] / 100, "hi": 1 + rel["hi"] / 100,
         "source": rel["row"].to_numpy(), "via": rel["row"].to_numpy(),
         "how": _join("1 + (", rel["value"], ")/100 (", rel["claim_id"], ")"),
         "source_group": rel["group"].to_numpy(), "via_group": rel["group"].to_numpy(),
@@ -155,8 +159,8 @@ def recorded_matches(ledger, d: pd.DataFrame) -> pd.DataFrame:
     are dropped)."""
     c = claim_frame(ledger)
     m = d.reset_index(names="d").merge(
-        c, left_on=["target", "baseline", "metric", "context", "unit"],
-        right_on=["subject", "baseline", "metric", "context", "unit"], suffixes=("", "_r"))
+        c, left_on=["target", "baseline", "metric", "context_key", "unit"],
+        right_on=["subject", "baseline", "metric", "context_key", "unit"], suffixes=("", "_r"))
     if m.empty:
         return m
     order, starts, ends = ledger.memo("claim_groups_all", lambda: _all_groups(ledger))

@@ -63,7 +63,7 @@ LINE, BUCKET = "_line", "_bucket"
 # What the "ledger"-scope checks read, gathered on the driver. A check that reads anything else fails
 # with KeyError (reported as L000), never silently on a column of blanks.
 GATHERED = {
-    "claims": ("claim_id", "paper_id", "subject", "metric", "value", "unit", "baseline", "context", "qualifier", "group", "quote"),
+    "claims": ("claim_id", "paper_id", "role", "subject", "metric", "value", "unit", "baseline", "context", "settings", "qualifier", "group", "quote"),
     "papers": ("paper_id",),
 }
 SPEC = {s.name: s for s in SPECS}

@@ -176,3 +176,20 @@ def test_a_broken_ledger_still_compares(ledger_dir):
     claims.write_text(text)
     t = comparable(load(ledger_dir)).set_index("claim_id")
     assert t.loc["fastnet-speed-vs-slownet", "factor_reason"] == "metric not in the vocabulary"
+
+
+def test_contexts_combine_as_sets_of_canonical_items(ledger_dir):
+    # the points difference says "zero-shot; Bench-A", the levels "BenchA; zero-shot": one context
+    claims = ledger_dir / "claims.csv"
+    text = claims.read_text().replace(",SlowNet,BenchA,", ",SlowNet,zero-shot; Bench-A,").replace(
+        ",,BenchA,", ",,BenchA; zero-shot,")
+    claims.write_text(text)
+    t = comparable(load(ledger_dir)).set_index("claim_id")
+    assert t.loc["fastnet-accuracy-vs-slownet", "improvement_factor"] == pytest.approx(77.58 / 74.90)
+
+
+def test_contexts_that_differ_in_an_item_do_not_combine(ledger_dir):
+    claims = ledger_dir / "claims.csv"
+    claims.write_text(claims.read_text().replace(",SlowNet,BenchA,", ",SlowNet,BenchA; few-shot,"))
+    t = comparable(load(ledger_dir)).set_index("claim_id")
+    assert np.isnan(t.loc["fastnet-accuracy-vs-slownet", "improvement_factor"])

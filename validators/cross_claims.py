@@ -1,12 +1,15 @@
-"""L5xx: claims against each other: conflicting values, duplicate rows, second spellings of an entity."""
+"""L5xx: claims against each other: conflicting values, duplicate rows, second spellings of an entity,
+links to setting claims and entity names inside contexts."""
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from typing import Iterator
 
 import numpy as np
+import pandas as pd
 
+from ..contexts import canonical_of, context_keys, entity_index, inline_entities, items
 from ..intervals import disjoint
 from ..registry import Hit, check
 from ..suggest import Suggestions
@@ -23,7 +26,8 @@ def value_conflict(ledger) -> Iterator[Hit]:
     Reported on every claim involved: a pull request that adds the disagreeing claim is annotated on its
     own line, and the claim it contradicts is annotated too."""
     c, v = ledger.claims, ledger.values
-    frame = c[QUANTITY].assign(lo=v["lo"].to_numpy(), hi=v["hi"].to_numpy(), row=np.arange(len(c)))
+    # contexts compare as sets of items with entity aliases folded (ledger/contexts.py)
+    frame = c[QUANTITY].assign(context=context_keys(ledger), lo=v["lo"].to_numpy(), hi=v["hi"].to_numpy(), row=np.arange(len(c)))
     frame = frame[v["num"].notna().to_numpy()]
     dup = frame[frame.duplicated(QUANTITY, keep=False)]
     if dup.empty:
@@ -59,23 +63,6 @@ def duplicate_claim(ledger) -> Iterator[Hit]:
                       "one row per claim", c["claim_id"].iat[orig])
 
 
-def _fold(name: str) -> str:
-    """The spelling-insensitive form of a name: NFKC, case-folded, without spaces, hyphens and dots."""
-    folded = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())
-
-
-def _entity_index(ledger):
-    t = ledger.tables["entities"].frame
-    canonical = set(t["entity"])
-    spelling = {}
-    for entity, aliases in zip(t["entity"], t["aliases"]):
-        for alias in [a.strip() for a in aliases.split("|") if a.strip()] + [entity]:
-            spelling.setdefault(alias, entity)
-            spelling.setdefault(_fold(alias), entity)
-    return canonical, spelling
-
-
 def _names(ledger) -> list[tuple[int, str, str, str | None]]:
     """(row, column, name, the canonical entity it spells or None) for subjects and baselines that are
     not a canonical spelling. Nothing when the ledger has no entity list. Computed once per ledger."""
@@ -85,13 +72,13 @@ def _names(ledger) -> list[tuple[int, str, str, str | None]]:
     def run():
         if not len(ledger.tables["entities"]):
             return []
-        canonical, spelling = _entity_index(ledger)
+        canonical, spelling = entity_index(ledger)
         out = []
         for column in ("subject", "baseline"):
             names = np.asarray(ledger.column("claims", column), dtype=object)
             listed = pc.is_in(pa.array(names, pa.string()), value_set=pa.array(list(canonical), pa.string()))
             rows = np.flatnonzero((names != "") & ~listed.to_numpy(zero_copy_only=False))
-            known = {n: spelling.get(n) or spelling.get(_fold(n)) for n in set(names[rows].tolist())}
+            known = {n: canonical_of(n, canonical, spelling) for n in set(names[rows].tolist())}
             out += [(int(r), column, names[r], known[names[r]]) for r in rows]
         return sorted(out, key=lambda t: (t[1] != "subject", t[0]))
     return ledger.memo("entity_names", run)
@@ -113,3 +100,87 @@ def entity_unknown(ledger) -> Iterator[Hit]:
     for row, column, name in unknown:
         hint = hints.hint(name, list_up_to=0)  # a new entity is no typo: the list would not help
         yield Hit(row, column, f"{name!r} is not in vocab/entities.csv" + (f"; {hint}" if hint else ""), "a listed entity", name)
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")  # the shape of a claim_id inside free text
+
+
+@check("L507", "setting-link-invalid")
+def setting_link_invalid(ledger) -> Iterator[Hit]:
+    """Each id in `settings` is another claim of the same paper whose role is `setting`; a context names no claim_id."""
+    c = ledger.claims
+    ids = np.asarray(ledger.column("claims", "claim_id"), dtype=object)
+    paper = np.asarray(ledger.column("claims", "paper_id"), dtype=object)
+    role = np.asarray(ledger.column("claims", "role"), dtype=object)
+    at = pd.Series(np.arange(len(ids)), index=pd.Index(ids)).groupby(level=0).first()  # a duplicate id is L105's
+    hints = None
+
+    links = c["settings"].astype(str)
+    links = links[(links != "").to_numpy()].str.split(";").explode().str.strip()
+    links = links[(links != "").to_numpy()]  # index: the claim's row
+    if len(links):
+        rows = links.index.to_numpy(np.int64)
+        target = links.map(at).to_numpy(dtype="float64")
+        known = ~np.isnan(target)
+        t = np.where(known, target, 0).astype(np.int64)
+        bad = ~known | (t == rows) | (paper[t] != paper[rows]) | (role[t] != "setting")
+        for r, link, ok, tr in zip(rows[bad].tolist(), links.to_numpy(dtype=object)[bad].tolist(), known[bad].tolist(), t[bad].tolist()):
+            if not ok:
+                if hints is None:
+                    hints = Suggestions(ids[role == "setting"].tolist() or ids.tolist())
+                hint = hints.hint(link, list_up_to=0)
+                why = f"{link!r} is not a claim_id of this ledger" + (f"; {hint}" if hint else "")
+            elif tr == r:
+                why = f"{link!r} is this claim itself: a claim does not list itself as its setting"
+            elif paper[tr] != paper[r]:
+                why = f"{link!r} is a claim of paper {paper[tr]}, not of {paper[r]}: a setting holds within its paper"
+            else:
+                why = f"{link!r} has role {role[tr] or 'result (empty)'}, not setting: mark it role=setting or link its setting"
+            yield Hit(r, "settings", why, "claim_ids of setting claims of the same paper", link)
+
+    # claim ids written into a context: the link is data, not prose
+    ctx = c["context"].astype(str)
+    cand = ctx[ctx.str.contains("-", regex=False).to_numpy()]
+    if cand.empty:
+        return
+    named = cand.str.findall(_SLUG).explode().dropna()
+    named = named[named.isin(at.index).to_numpy()]
+    for r, cid in zip(named.index.tolist(), named.tolist()):
+        yield Hit(int(r), "context", f"context names claim {cid!r}: move it to settings (or drop it) and keep the context "
+                  "to datasets, hardware and conditions", "no claim_id in context", cid)
+
+
+def _context_items(ledger):
+    """(row, item, canonical entity or None) for every context item that is not a canonical entity name,
+    computed on the distinct items and mapped back. Empty without an entity list."""
+    def run():
+        if not len(ledger.tables["entities"]):
+            return []
+        canonical, spelling = entity_index(ledger)
+        parts = ledger.claims["context"].astype(str)
+        parts = parts[(parts != "").to_numpy()].str.split(";").explode().str.strip()
+        parts = parts[(parts != "").to_numpy() & ~parts.isin(list(canonical)).to_numpy()]
+        known = {p: canonical_of(p, canonical, spelling) for p in set(parts.tolist())}
+        return [(int(r), p, known[p]) for r, p in zip(parts.index.tolist(), parts.tolist())]
+    return ledger.memo("context_items", run)
+
+
+@check("L508", "context-entity-spelling", "warning", scope="paper")
+def context_entity_spelling(ledger) -> Iterator[Hit]:
+    """A context item that names an entity uses its one spelling of vocab/entities.csv, not an alias or a variant."""
+    for row, item, known in _context_items(ledger):
+        if known:
+            yield Hit(row, "context", f"context item {item!r} is a second spelling of {known!r}: write {known!r}", known, item)
+
+
+@check("L509", "context-entity-inline", "warning", scope="paper")
+def context_entity_inline(ledger) -> Iterator[Hit]:
+    """A context item is an entity name or free text without one: an entity is an item of its own, a number a setting claim."""
+    rows = [(row, item) for row, item, known in _context_items(ledger) if not known]
+    found = {item: inline_entities(ledger, item) for item in {item for _, item in rows}}
+    for row, item in rows:
+        if found[item]:
+            names = ", ".join(repr(e) if s == e else f"{s!r} (for {e!r})" for s, e in found[item])
+            yield Hit(row, "context", f"context item {item!r} holds {names} among other words: make each entity an item "
+                      "of its own (and a number in the item a setting claim, linked in settings)",
+                      "; ".join(dict.fromkeys(e for _, e in found[item])), item)
