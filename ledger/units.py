@@ -246,7 +246,8 @@ PRINTED: dict[str, str] = {n: n for n in DIMENSIONED} | {
     "µs": "us", "μs": "us", "microseconds": "us", "nanoseconds": "ns", "mins": "min", "minute": "min", "minutes": "min",
     "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "day": "d", "days": "d", "GPU-hours": "GPU_hour",
     "GPU-hour": "GPU_hour", "GPU hours": "GPU_hour", "GPU_hours": "GPU_hour", "bytes": "B", "KB": "kB",
-    "tokens/s": "token/s", "tok/s": "token/s", "fps": "frame/s", "FPS": "frame/s", "frames/s": "frame/s", "dollars": "USD",
+    "tokens/s": "token/s", "tok/s": "token/s", "tokens per second": "token/s", "frames per second": "frame/s",
+    "images/s": "frame/s", "fps": "frame/s", "FPS": "frame/s", "frames/s": "frame/s", "dollars": "USD",
 }
 PRINTED_BITS = frozenset(f"{p}b" for p in ("k", "K", "M", "G", "T", "P")) | {"bits", "bit"}  # never a byte unit
 
