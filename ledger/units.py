@@ -218,6 +218,7 @@ def spelling_failure(found: str) -> tuple[str, str, str] | None:
     schema's not-in-vocabulary with its "did you mean")."""
     if AMBIGUOUS.fullmatch(found):
         prefix = found[:-len("FLOPs")]
+        prefix = {"kilo": "k", "mega": "M", "giga": "G", "tera": "T", "peta": "P", "exa": "E", "zetta": "Z"}.get(prefix, prefix)
         return "L103", (f"{found!r} is ambiguous: a count of operations ({prefix}FLOP) or a rate ({prefix}FLOP/s); "
                         f"write {prefix + 'FLOP'!r} or {prefix + 'FLOP/s'!r}, as the paper means it"), f"{prefix}FLOP or {prefix}FLOP/s"
     if found.casefold() in _TYPED_FOLDED:
