@@ -7,7 +7,9 @@ Contexts are compared by their key (ledger/contexts.py: the set of items, entity
 - a level L and a relative change r imply the baseline's level L / (1 + r/100);
 - the other way round, a level of the baseline implies the subject's level (L * R, L + D, L * (1 + r/100));
 - a relative change r of the same subject, baseline, metric and context implies the ratio 1 + r/100.
-Every result is an interval; its width says how much a check built on it could catch.
+Every result is an interval; its width says how much a check built on it could catch. A dimensioned
+level (3.2 ms) combines like any level; the implied value keeps the level's unit and meets a recorded
+claim of any unit of the same dimension, converted (recorded_matches).
 
 Claims that say the same thing (same subject, baseline, metric, context, unit, value and qualifier; a
 paper restating a number, or many papers quoting one result) are combined once, as a group: without
@@ -22,7 +24,7 @@ import pandas as pd
 
 from .contexts import context_keys
 from .intervals import div as _div, mul as _mul
-from .units import UNITS
+from .units import UNITS, conversions
 
 KEY = ["metric", "context_key"]
 COLUMNS = ["kind", "target", "baseline", "metric", "context", "context_key", "unit", "lo", "hi", "source", "via", "how", "source_group", "via_group"]
@@ -71,7 +73,8 @@ def _all_groups(ledger):
 
 
 def levels(c: pd.DataFrame) -> pd.DataFrame:
-    level_units = [n for n, u in UNITS.items() if u.kind == "level"]
+    # a dimensioned value (3.2 ms, 40 GB) is a level too: a ratio or relative change of it implies another
+    level_units = [n for n, u in UNITS.items() if u.kind in ("level", "quantity")]
     return c[c["unit"].isin(level_units) & (c["baseline"] == "")]
 
 
@@ -158,11 +161,15 @@ def recorded_matches(ledger, d: pd.DataFrame) -> pd.DataFrame:
     claims: `row` is a row of the group that is neither the source nor the via row (groups that have none
     are dropped)."""
     c = claim_frame(ledger)
-    m = d.reset_index(names="d").merge(
-        c, left_on=["target", "baseline", "metric", "context_key", "unit"],
-        right_on=["subject", "baseline", "metric", "context_key", "unit"], suffixes=("", "_r"))
+    # units of one dimension are one unit: a value implied in ms meets one recorded in s, converted to ms
+    (dim_d, f_d), (dim_c, f_c) = conversions(d["unit"].astype("str")), conversions(c["unit"])
+    m = d.reset_index(names="d").assign(dimension=dim_d, _f=f_d).merge(
+        c.assign(dimension=dim_c, _f_r=f_c), left_on=["target", "baseline", "metric", "context_key", "dimension"],
+        right_on=["subject", "baseline", "metric", "context_key", "dimension"], suffixes=("", "_r"))
     if m.empty:
         return m
+    scale = m["_f_r"].to_numpy(float) / m["_f"].to_numpy(float)
+    m["lo_r"], m["hi_r"] = m["lo_r"].to_numpy(float) * scale, m["hi_r"].to_numpy(float) * scale
     order, starts, ends = ledger.memo("claim_groups_all", lambda: _all_groups(ledger))
     g = m["group"].to_numpy(np.int64)
     s, v = m["source"].to_numpy(np.int64), m["via"].to_numpy(np.int64)

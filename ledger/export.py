@@ -1,7 +1,9 @@
 """Exports of a validated ledger for people and programs outside it.
 
 One table, one row per claim: the claim's columns, its paper's title, year and url, and the typed value
-(`value_number` and its rounding interval `value_low`..`value_high`, float64). `value` stays the canonical
+(`value_number` and its rounding interval `value_low`..`value_high`, float64), and for a dimensioned unit
+(ms, GB, TFLOP/s) its `unit_dimension`, `base_unit` and the value in that base unit (`value_base`,
+`value_base_low`, `value_base_high`: 3.2 ms is 0.0032 s), null for a typed unit. `value` stays the canonical
 decimal string (`52.30` keeps its zero) and `paper_id` a string (`2403.01230` is not a number); an empty
 cell is null; `paper_year` is an integer (null when it is not a declared year, possible only with --force).
 `schema()` is the Table Schema of that table, made from the declaration of the tables.
@@ -49,6 +51,7 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
 
 from .atomic import OutputError, check_target, folder_target, write_atomic, write_folder_atomic
@@ -64,6 +67,13 @@ PAPER_COLUMNS = {"title": "paper_title", "year": "paper_year", "url": "paper_url
 BOUNDS = {"value_number": "The value as a float64 (null when it is not a canonical decimal).",
           "value_low": "Low end of the value's rounding interval (`52.30` stands for 52.295..52.305; a whole count is exact).",
           "value_high": "High end of the value's rounding interval."}
+# Dimensioned units (ms, GB, TFLOP/s, ...): the value in its dimension's base unit, so one column compares across
+# prefixes (500 ms and 0.5 s are both 0.5). Null for a typed unit (percent, count, ...), which converts to nothing.
+DIMENSION_COLUMNS = {"unit_dimension": "For a dimensioned unit, its dimension (`[time]`, `[memory]`, `[compute_rate]`, ...); null for a typed unit."}
+BASE_BOUNDS = {"base_unit": "For a dimensioned unit, the base unit of its dimension (`s`, `B`, `FLOP/s`, ...), the unit of `value_base`; null otherwise.",
+               "value_base": "For a dimensioned unit, the value in the base unit (`3.2` `ms` is 0.0032); null otherwise.",
+               "value_base_low": "Low end of the rounding interval in the base unit.",
+               "value_base_high": "High end of the rounding interval in the base unit."}
 
 
 def schema() -> dict:
@@ -73,6 +83,8 @@ def schema() -> dict:
         fields.append({"name": name, "type": "integer" if name == "paper_year" else "string",
                        "description": f"Of the paper (papers.csv `{column}`): {PAPERS.field(column).description}"})
     fields += [{"name": n, "type": "number", "description": d} for n, d in BOUNDS.items()]
+    fields += [{"name": n, "type": "string" if n in ("unit_dimension", "base_unit") else "number", "description": d}
+               for n, d in (DIMENSION_COLUMNS | BASE_BOUNDS).items()]
     return {"fields": fields, "primaryKey": ["claim_id"], "missingValues": [""]}
 
 
@@ -94,6 +106,15 @@ def table(ledger) -> pd.DataFrame:
         out[c] = out[c].mask(out[c] == "")
     v = ledger.values
     out["value_number"], out["value_low"], out["value_high"] = v["num"].to_numpy(), v["lo"].to_numpy(), v["hi"].to_numpy()
+    from .units import DIMENSIONS, conversions
+
+    dim, factor = conversions(ledger.claims["unit"])
+    dims = pd.Series(dim, dtype=object, index=out.index)
+    dimensioned = dims.isin(list(DIMENSIONS)).to_numpy()
+    factor = np.where(dimensioned, factor, np.nan)
+    out["unit_dimension"] = ("[" + dims.astype("str") + "]").where(dimensioned).astype("str")
+    out["base_unit"] = dims.map({n: d.base for n, d in DIMENSIONS.items()}).astype("str")
+    out["value_base"], out["value_base_low"], out["value_base_high"] = (v[k].to_numpy() * factor for k in ("num", "lo", "hi"))
     return out
 
 

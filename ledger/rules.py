@@ -30,6 +30,7 @@ DUPLICATE_KEY = rule("L105", "duplicate-key", "error", "An identifier that must 
 UNKNOWN_PAPER = rule("L106", "unknown-paper", "error", "A claim names a paper_id that papers.csv does not hold.", "schema")
 UNKNOWN_METRIC = rule("L107", "unknown-metric", "error", "A claim names a metric that vocab/metrics.csv does not define.", "schema")
 NUMBER_FORMAT = rule("L108", "number-format", "error", "A year, size or other number cell is not a plain number of the documented form.", "schema")
+UNIT_SPELLING = rule("L305", "unit-spelling", "warning", "A dimensioned unit is in its canonical spelling (TFLOP/s, not TFLOPS; GB is bytes, Gb bits): the message names the canonical one.", "schema")
 URL_FORMAT = rule("L109", "url-format", "error", "A URL is not an http(s) address.", "schema")
 
 # The engine

@@ -94,7 +94,17 @@ def _finding(r: Rule, table: "Table", row: int, column: str, claim_ids, message:
     return r.finding(table.file, table.lines[row], column, message, expected, found, claim_id)
 
 
+UNIT_COLUMNS = frozenset({"unit", "alternative_unit"})  # claims' unit cells: a dimensioned unit may be a second spelling
+
+
 def _cell_failure(f: Field, found: str, hints: _Hints) -> tuple[Rule, str, str]:
+    if f.name in UNIT_COLUMNS and f.enum is not None:
+        from .units import spelling_failure  # pint is imported only here, for a unit cell that failed
+
+        failure = spelling_failure(found)
+        if failure is not None:
+            code, message, expected = failure
+            return RULES[code], message, expected
     message = hints.message(f, None, found) if f.enum is not None else f"{found!r} is not allowed: expected {f.expected}"
     return RULES[f.rule], message, f.expected
 

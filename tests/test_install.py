@@ -176,7 +176,7 @@ def test_no_declared_dependency_goes_unused():
     """Each base dependency is imported by the package (daff was declared and never imported)."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     modules = {"pandas": "pandas", "pandera": "pandera", "click": "click", "numpy": "numpy", "pyarrow": "pyarrow",
-               "polars": "polars", "confusable-homoglyphs": "confusable_homoglyphs"}
+               "polars": "polars", "confusable-homoglyphs": "confusable_homoglyphs", "pint": "pint"}
     names = {r.split("[")[0].split(">")[0].split("<")[0].split("=")[0].strip() for r in project["dependencies"]}
     assert names == set(modules)
     sources = "\n".join(p.read_text(encoding="utf-8") for d in ("ledger", "validators") for p in (REPO / d).rglob("*.py"))

@@ -59,7 +59,8 @@ def test_a_misspelt_unit_names_the_closest_and_a_far_one_only_the_list(ledger_di
     edit(ledger_dir, "claims.csv", "fastnet-tokens", unit="bananas")
     found = sorted(messages("L103"))
     assert found == sorted(schema_messages("L103"))
-    allowed = "expected one of percent, pp, relative_percent, ratio, count, params, tokens, score"
+    allowed = ("expected a typed unit (percent, pp, relative_percent, ratio, count, params, tokens, score) or a dimensioned "
+               "unit in its canonical spelling (FLOP/s, TFLOP/s, ms, s, h, GB, GiB, token/s, USD, ...: the unit table of CONTRIBUTING.md)")
     assert f"'percnet' is not allowed: {allowed}; did you mean 'percent'?" in found
     assert f"'Params' is not allowed: {allowed}; did you mean 'params'?" in found  # only the case differs: that one
     assert f"'bananas' is not allowed: {allowed}" in found  # nothing close: the list alone

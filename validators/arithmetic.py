@@ -14,7 +14,7 @@ from ..derive import derivations, group_rows, recorded_matches
 from ..intervals import Interval, below, disjoint
 from ..registry import Hit, check
 from ..relations import UNCHECKED, VIOLATED, verdicts
-from ..units import UNITS
+from ..units import DIMENSIONED, UNITS
 
 
 def _quote(ledger, row: int) -> str:
@@ -58,13 +58,14 @@ def implied_conflict(ledger) -> Iterator[Hit]:
             continue  # the same three claims seen from the other side
         seen.add(rows)
         implied = Interval(float(r.lo), float(r.hi))
-        message = (f"implies {r.metric} of {r.target} = {implied} (from {r.how}), but {_quote(ledger, int(r.row))} records "
-                   f"{r.value} = {Interval(r.lo_r, r.hi_r)}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}")
+        unit = f" {r.unit}" if r.unit in DIMENSIONED else ""  # a recorded value of another prefix is shown converted
+        message = (f"implies {r.metric} of {r.target} = {implied}{unit} (from {r.how}), but {_quote(ledger, int(r.row))} records "
+                   f"{r.value} = {Interval(r.lo_r, r.hi_r)}{unit}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}")
         for via in vias:
             yield Hit(int(via), "value", message, str(implied), r.value)
         recorded = ledger.claims["claim_id"]
-        yield Hit(int(r.row), "value", f"{r.value} of {recorded.iat[int(r.row)]} = {Interval(r.lo_r, r.hi_r)} contradicts "
-                  f"{r.metric} of {r.target} = {implied} implied by {r.how}", str(implied), r.value)
+        yield Hit(int(r.row), "value", f"{r.value} of {recorded.iat[int(r.row)]} = {Interval(r.lo_r, r.hi_r)}{unit} contradicts "
+                  f"{r.metric} of {r.target} = {implied}{unit} implied by {r.how}", str(implied), r.value)
 
 
 def _relation_hits(ledger, v) -> Iterator[Hit]:

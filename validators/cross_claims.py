@@ -14,6 +14,7 @@ from ..intervals import disjoint
 from ..registry import Hit, check
 from ..suggest import Suggestions
 from ..text import normalise
+from ..units import DIMENSIONED, conversions
 
 QUANTITY = ["subject", "metric", "context", "unit", "baseline", "qualifier"]
 ROW = ["paper_id", "subject", "metric", "value", "unit", "baseline", "context", "qualifier", "quote"]
@@ -23,26 +24,32 @@ ROW = ["paper_id", "subject", "metric", "value", "unit", "baseline", "context", 
 def value_conflict(ledger) -> Iterator[Hit]:
     """Claims of one quantity (subject, metric, context, unit, baseline, qualifier) agree within rounding.
 
+    Units of one dimension are one unit here: 500 ms and 0.5 s are compared in seconds.
+
     Reported on every claim involved: a pull request that adds the disagreeing claim is annotated on its
     own line, and the claim it contradicts is annotated too."""
     c, v = ledger.claims, ledger.values
-    # contexts compare as sets of items with entity aliases folded (ledger/contexts.py)
-    frame = c[QUANTITY].assign(context=context_keys(ledger), lo=v["lo"].to_numpy(), hi=v["hi"].to_numpy(), row=np.arange(len(c)))
+    # contexts compare as sets of items with entity aliases folded (ledger/contexts.py); dimensioned units
+    # compare in their dimension's base unit (500 ms is 0.5 s), rounding intervals scaled alike
+    dim, factor = conversions(c["unit"])
+    frame = c[QUANTITY].assign(context=context_keys(ledger), unit=dim, lo=v["lo"].to_numpy() * factor,
+                               hi=v["hi"].to_numpy() * factor, row=np.arange(len(c)))
     frame = frame[v["num"].notna().to_numpy()]
     dup = frame[frame.duplicated(QUANTITY, keep=False)]
     if dup.empty:
         return
     first = dup.groupby(QUANTITY, sort=False)[["lo", "hi", "row"]].transform("first")
     apart = disjoint(dup["lo"].to_numpy(float), dup["hi"].to_numpy(float), first["lo"].to_numpy(float), first["hi"].to_numpy(float))
-    value, quote, ids = (np.asarray(ledger.column("claims", k), dtype=object) for k in ("value", "quote", "claim_id"))
+    value, quote, ids, unit = (np.asarray(ledger.column("claims", k), dtype=object) for k in ("value", "quote", "claim_id", "unit"))
+    shown = np.where(c["unit"].isin(DIMENSIONED).to_numpy(), value + " " + unit, value)  # "500 ms conflicts with 0.4 s"
     against: dict[int, list[int]] = {}
     for r, fr in zip(dup["row"].to_numpy()[apart].tolist(), first["row"].to_numpy()[apart].tolist()):
-        yield Hit(r, "value", f"{value[r]} conflicts with {value[fr]} of {ids[fr]} for the same quantity; "
+        yield Hit(r, "value", f"{shown[r]} conflicts with {shown[fr]} of {ids[fr]} for the same quantity; "
                   f"quotes: \"{quote[r]}\" vs \"{quote[fr]}\"", value[fr], value[r])
         against.setdefault(fr, []).append(r)
     for fr, rows in against.items():
-        others = ", ".join(f"{value[r]} of {ids[r]}" for r in rows)
-        yield Hit(fr, "value", f"{value[fr]} conflicts with {others} for the same quantity; quotes: \"{quote[fr]}\" vs "
+        others = ", ".join(f"{shown[r]} of {ids[r]}" for r in rows)
+        yield Hit(fr, "value", f"{shown[fr]} conflicts with {others} for the same quantity; quotes: \"{quote[fr]}\" vs "
                   + ", ".join(f"\"{quote[r]}\"" for r in rows), " ".join(value[r] for r in rows), value[fr])
 
 

@@ -15,7 +15,7 @@ from ..registry import Hit, check
 from ..report import visible
 from ..spans import precision_keys, quote_mentions, sources
 from ..text import raw_offset, verbatim_span
-from ..units import UNITS
+from ..units import DIMENSIONED, PRINTED, PRINTED_BITS, UNITS, dimension_of
 
 WINDOW = 24  # characters of quote and abstract a message shows around the point where they part
 
@@ -23,7 +23,7 @@ WINDOW = 24  # characters of quote and abstract a message shows around the point
 MARKERS_ALLOWED = {
     "percent": {"%"}, "pp": {"%", "pp"}, "relative_percent": {"%"}, "ratio": {"x"},
     "count": {""}, "params": {""}, "tokens": {""}, "score": {""},
-}
+} | {unit: {""} for unit in DIMENSIONED}  # "3.2 ms": the unit word is checked on its own (_printed_units)
 _ALLOWED_PAIRS = {f"{unit}|{marker}" for unit, markers in MARKERS_ALLOWED.items() for marker in markers}
 
 
@@ -173,11 +173,16 @@ def _closest(value: str, printed: np.ndarray, values: np.ndarray) -> str:
 
 @check("L203", "unit-contradicts-quote", scope="paper")
 def unit_contradicts_quote(ledger) -> Iterator[Hit]:
-    """The unit agrees with how the quote prints the number: "2.42x" is a ratio, "52.30%" is not a count."""
+    """The unit agrees with how the quote prints the number: "2.42x" is a ratio, "52.30%" is not a count, "3.2 ms" is not s."""
     rows, owner, m, _, match = _matches(ledger)
     units = np.asarray(ledger.column("claims", "unit"), dtype=object)[rows]
     pairs = units[owner] + "|" + m.marker
     fits = match & np.array([p in _ALLOWED_PAIRS for p in pairs], bool)
+    printed_units = _printed_units(ledger, rows, owner, m, match & np.isin(units[owner], DIMENSIONED))
+    other_unit = np.zeros(len(owner), bool)
+    for k, word in printed_units.items():
+        other_unit[k] = word != units[owner[k]]
+    fits &= ~other_unit
     matched, fitting = np.zeros(len(rows), bool), np.zeros(len(rows), bool)
     matched[owner[match]] = True
     fitting[owner[fits]] = True
@@ -185,7 +190,40 @@ def unit_contradicts_quote(ledger) -> Iterator[Hit]:
     for i, span in _groups(owner, failing).items():
         row, unit = int(rows[i]), units[i]
         found = span[match[span]]
+        words = {printed_units[k] for k in found.tolist() if k in printed_units}
+        if words:  # a dimensioned unit, and the quote prints another unit after the number
+            said = " or ".join(f"{w} ({dimension_of(w) or 'bits'})" for w in sorted(words))
+            yield Hit(row, "unit", f"unit {unit} ({dimension_of(unit)}) does not fit the quote, which prints the number in {said}: "
+                      f"record the value in the unit the quote prints", f"{unit} as printed", ",".join(sorted(words)))
+            continue
         markers = set(m.marker[found])
         shown = " or ".join(repr(p) for p in m.printed[found])
         allowed = " or ".join(repr(k) if k else "no marker" for k in sorted(MARKERS_ALLOWED[unit]))
         yield Hit(row, "unit", f"unit {unit} does not fit {shown} as printed", f"{unit}: {allowed}", ",".join(sorted(markers)) or "no marker")
+
+
+_UNIT_AFTER = {}  # printed number -> the compiled pattern of it followed by up to three words
+
+
+def _printed_units(ledger, rows, owner, m, which) -> dict[int, str]:
+    """For the mentions in `which` (those that print the value of a claim with a dimensioned unit): the unit the
+    quote prints right after the number, as a canonical unit ("bits" for a bit unit), where the words are in
+    PRINTED; a mention followed by no unit word is left out (nothing to compare). A lookup of the words, not
+    pint: pint never reads free text. Only the (few) dimensioned claims are looked at, one by one."""
+    import re
+
+    quotes, units = ledger.column("claims", "quote"), ledger.column("claims", "unit")
+    out = {}
+    for k in np.flatnonzero(which).tolist():
+        quote, printed = quotes[int(rows[owner[k]])], m.printed[k]
+        pattern = _UNIT_AFTER.get(printed) or _UNIT_AFTER.setdefault(
+            printed, re.compile(rf"(?<![\w.]){re.escape(printed)}\s?([^\s\d,;:()]+)(?:\s([^\s\d,;:()]+))?(?:\s([^\s\d,;:()]+))?"))
+        for hit in pattern.finditer(quote):
+            words = [w.rstrip(".") for w in hit.groups() if w]
+            said = next((" ".join(words[:n]) for n in (3, 2, 1) if len(words) >= n
+                         and (" ".join(words[:n]) in PRINTED or " ".join(words[:n]) in PRINTED_BITS)), None)
+            if said is not None:
+                out[k] = "bits" if said in PRINTED_BITS else PRINTED[said]
+                if out[k] == units[int(rows[owner[k]])]:
+                    break  # one printing that fits is enough
+    return out

@@ -18,19 +18,21 @@ def _range_text(u) -> str:
 
 @check("L301", "value-out-of-range", scope="paper")
 def value_out_of_range(ledger) -> Iterator[Hit]:
-    """A value lies in its unit's range: percent levels in [0, 100], ratios > 0, a reduction above -100%, sizes >= 0."""
+    """A value lies in its unit's range: percent levels in [0, 100], ratios > 0, a reduction above -100%, sizes, durations, memory, rates and money >= 0."""
     claims, num = ledger.claims, ledger.values["num"]
     for row in np.flatnonzero(np.isinf(num.to_numpy())):
         yield Hit(int(row), "value", f"{claims['value'].iat[row]} is too large to compute with", "a value below 1e308", claims["value"].iat[row])
-    for name, u in UNITS.items():
-        mask = claims["unit"].eq(name).to_numpy()
-        bad = np.zeros(len(claims), dtype=bool)
-        if u.minimum is not None:
-            bad |= (num <= u.minimum).to_numpy() if u.open_min else (num < u.minimum).to_numpy()
-        if u.maximum is not None:
-            bad |= (num > u.maximum).to_numpy()
-        for row in np.flatnonzero(mask & bad & np.isfinite(num.to_numpy())):
-            yield Hit(int(row), "value", f"{claims['value'].iat[row]} is outside the range of {name}", _range_text(u), claims["value"].iat[row])
+    # one pass over the column, with each row's unit's bounds (an unknown unit is unbounded: the schema's)
+    units = claims["unit"]
+    least = units.map({n: -np.inf if u.minimum is None else float(u.minimum) for n, u in UNITS.items()}).fillna(-np.inf).to_numpy(float)
+    most = units.map({n: np.inf if u.maximum is None else float(u.maximum) for n, u in UNITS.items()}).fillna(np.inf).to_numpy(float)
+    open_min = units.map({n: u.open_min for n, u in UNITS.items()}).fillna(False).to_numpy(bool)
+    x = num.to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        bad = np.where(open_min, x <= least, x < least) | (x > most)
+    for row in np.flatnonzero(bad & np.isfinite(x)):
+        name = units.iat[row]
+        yield Hit(int(row), "value", f"{claims['value'].iat[row]} is outside the range of {name}", _range_text(UNITS[name]), claims["value"].iat[row])
 
 
 @check("L302", "size-not-integer", scope="paper")
