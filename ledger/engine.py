@@ -98,6 +98,7 @@ LAST_USE = {
     "column:claims.claim_id": "L501", "column:claims.quote": "L501", "column:claims.value": "L501", "values": "L501",
     "column:claims.baseline": "L504", "column:claims.subject": "L504", "column:entities.entity": "L504",
     "entity_names": "L504",
+    "hygiene_suspects": "L706",
 }
 
 
