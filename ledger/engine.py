@@ -80,18 +80,40 @@ def to_finding(r: Rule, hit: Hit, ledger: Ledger) -> Finding:
     return r.finding(table.file, line, hit.column, hit.message, hit.expected, hit.found, claim_id)
 
 
+# The last check (in code order) that reads each result the checks share through Ledger.memo or a cached
+# property of Ledger: after it, run_rules releases the result (at a million claims the shared results are
+# most of the memory: the abstracts' mention table, the quotes' matches, column lists). A result asked
+# for after its release is computed again, so this table can only cost time, never change a finding;
+# tests/test_engine.py holds it to what the checks read.
+LAST_USE = {
+    "column:claims.unit": "L203", "quote_matches": "L203",
+    "coverage": "L205", "column:skips.context": "L205", "column:skips.number": "L205", "column:skips.paper_id": "L205",
+    "sources": "L206", "abstracts": "L206", "anchored": "L206", "quote_in_last_abstract": "L206",
+    "column:claims.paper_id": "L206", "column:papers.abstract": "L206", "column:papers.paper_id": "L206",
+    "column:entities.aliases": "L206",
+    "metrics": "L303",
+    "claim_groups": "L402", "claim_groups_all": "L402", "derivations": "L402",
+    "column:claims.metric": "L404",
+    "_bounds": "L406", "rows_by_id": "L406",
+    "column:claims.claim_id": "L501", "column:claims.quote": "L501", "column:claims.value": "L501", "values": "L501",
+    "column:claims.baseline": "L504", "column:claims.subject": "L504", "column:entities.entity": "L504",
+    "entity_names": "L504",
+    "hygiene_suspects": "L706",
+}
+
+
 def run_rules(rules: list[Rule], ledger: Ledger, progress=_quiet) -> list[tuple[Finding, str, str]]:
     """Run checks on a loaded ledger: (finding, the table it points into, the check's code) for each hit."""
     out = []
     for i, r in enumerate(rules, 1):
         progress(f"check {i}/{len(rules)} {r.code} {r.name}")
-        if ledger.incomplete.intersection(r.needs):
-            continue  # its table lost rows to a load error, which is reported; the check would only echo it
-        try:
-            out += [(to_finding(r, hit, ledger), hit.table, r.code) for hit in r.func(ledger)]
-        except Exception as e:  # a broken check must not hide every other check's findings
-            failed = CHECK_ERROR.finding(ledger.tables["claims"].file, None, "", f"check {r.code} {r.name} failed: {type(e).__name__}: {e}")
-            out.append((failed, "claims", r.code))
+        if not ledger.incomplete.intersection(r.needs):  # else its table lost rows to a load error, which is
+            try:                                         # reported; the check would only echo it
+                out += [(to_finding(r, hit, ledger), hit.table, r.code) for hit in r.func(ledger)]
+            except Exception as e:  # a broken check must not hide every other check's findings
+                failed = CHECK_ERROR.finding(ledger.tables["claims"].file, None, "", f"check {r.code} {r.name} failed: {type(e).__name__}: {e}")
+                out.append((failed, "claims", r.code))
+        ledger.release([k for k, last in LAST_USE.items() if last <= r.code])
     return out
 
 

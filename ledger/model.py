@@ -82,11 +82,19 @@ class Ledger:
 
     def column(self, table: str, name: str) -> list[str]:
         """A column as a Python list, made once: iterating an Arrow-backed Series cell by cell is slow."""
-        import pyarrow as pa
+        from .text import shared_strings
 
-        # through pyarrow: a pandas Arrow-backed Series' own tolist() iterates cell by cell in Python
-        return self.memo(f"column:{table}.{name}",
-                         lambda: pa.array(self.tables[table].frame[name], pa.string()).to_numpy(zero_copy_only=False).tolist())
+        # through pyarrow: a pandas Arrow-backed Series' own tolist() iterates cell by cell in Python;
+        # equal cells share one str (a column of a million units is a few distinct texts)
+        return self.memo(f"column:{table}.{name}", lambda: shared_strings(self.tables[table].frame[name]).tolist())
+
+    def release(self, keys) -> None:
+        """Forget memoised results (memo keys or cached properties) no later check needs: at a million
+        claims they are most of the memory. A released result is computed again if it is asked for."""
+        for key in keys:
+            self._memo.pop(key, None)
+            if key in CACHED:
+                self.__dict__.pop(key, None)
 
     @property
     def claims(self) -> pd.DataFrame:
@@ -127,3 +135,6 @@ class Ledger:
     def metrics(self) -> dict[str, dict]:
         m = self["metrics"]
         return {r.metric: {"direction": r.direction, "units": set(r.units.split())} for r in m.itertuples()}
+
+
+CACHED = frozenset(k for k, v in vars(Ledger).items() if isinstance(v, cached_property))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .numbers import canonical, reads_on, word_names
-from .text import normalise_many
+from .text import normalise_many, shared_strings
 
 # A number's edges: what may stand before a number without joining it (see the look-behinds of
 # numbers._NUMBER: a word character, a point, a closing bracket, % or a minus change how it reads) and
@@ -55,7 +55,7 @@ def _keys(values, magnitude: bool):
         d = trimmed
         q = pc.if_else(pc.equal(d, ""), 0, q)
     key = pc.binary_join_element_wise(d, pc.cast(q, pa.string()), "e")
-    return np.asarray(key.to_numpy(zero_copy_only=False), dtype=object)
+    return shared_strings(key)
 
 
 def canonical_many(printed: np.ndarray) -> np.ndarray:
@@ -100,8 +100,7 @@ class Mentions:
         from .mentions import mention_table
 
         t = mention_table(texts, names)
-        col = lambda name, kind=None: (t.column(name).to_numpy() if kind is None
-                                       else np.asarray(t.column(name).to_numpy(zero_copy_only=False), dtype=object))
+        col = lambda name, kind=None: t.column(name).to_numpy() if kind is None else shared_strings(t.column(name))
         return cls(col("text"), col("start"), col("end"), col("printed", object), col("value", object), col("marker", object))
 
     def __len__(self) -> int:

@@ -97,3 +97,25 @@ def verbatim_span(text: str, start: int, end: int) -> str | None:
     while span and normalise(span[:-1]) == wanted:  # a dropped soft hyphen or a space before the next word
         span = span[:-1]
     return span if normalise(span) == wanted and span else None
+
+
+def shared_strings(values) -> np.ndarray:
+    """The strings of an Arrow string array (or anything pyarrow reads as one) as a NumPy object array in
+    which equal strings are one Python object: a million units, markers or printed numbers are a handful of
+    distinct texts, and one object each instead of one per cell saves ~50 bytes a cell. Nulls stay None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not len(arr):
+        return np.zeros(0, object)
+    encoded = pc.dictionary_encode(arr)
+    distinct = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    if encoded.indices.null_count:  # a null cell: None, as to_numpy gives it
+        distinct = np.append(distinct, None)
+        idx = pc.fill_null(encoded.indices, len(distinct) - 1)
+    else:
+        idx = encoded.indices
+    return distinct[idx.to_numpy(zero_copy_only=False)]

@@ -155,3 +155,51 @@ def test_array_and_scalar_interval_arithmetic_agree():
     assert div(np.array([1.0]), np.array([2.0]), np.array([-1.0]), np.array([1.0])) == (-np.inf, np.inf)
     with pytest.raises(ZeroDivisionError):
         Interval(1, 2) / Interval(-1, 1)
+
+
+def _last_readers(root):
+    """Per shared result (memo key or cached property of Ledger), the last check in code order that reads it
+    on the ledger at root: each check runs on a ledger whose shared results were all forgotten, so what
+    it computes is what it reads."""
+    from ledger import engine
+    from ledger.catalogue import checks
+    from ledger.model import CACHED
+
+    ledger, _ = engine.load(Layout.find(root=root))
+    last = {}
+    for r in checks():
+        ledger.release(list(ledger._memo) + list(CACHED))
+        list(r.func(ledger))
+        for key in [*ledger._memo, *(k for k in CACHED if k in ledger.__dict__)]:
+            last[key] = r.code
+    return last
+
+
+def test_shared_results_are_released_after_their_last_reader(tmp_path):
+    """engine.LAST_USE names every shared result the checks read, and no check reads one after it is released
+    (it would be computed again). Read on the bundled ledger and on every L2xx-L5xx fixture case."""
+    from conftest import REPO, TESTS, build_ledger
+    from ledger.engine import LAST_USE
+
+    roots = [REPO] + [build_ledger(tmp_path / case.name, case)
+                      for case in sorted((TESTS / "cases").glob("L[2-5]*")) if case.is_dir()]
+    late = {}
+    for root in roots:
+        for key, code in _last_readers(root).items():
+            if code > LAST_USE.get(key, ""):
+                late[key] = max(code, late.get(key, ""))
+    assert late == {}, f"set these in engine.LAST_USE (the last check that reads each): {late}"
+
+
+def test_released_results_are_computed_again(ledger_dir):
+    """Releasing is only forgetting: a check run after the release of what it reads gives the same hits."""
+    from ledger import engine
+    from ledger.catalogue import checks
+    from ledger.engine import LAST_USE
+
+    ledger, _ = engine.load(Layout.find(root=ledger_dir))
+    by_code = {r.code: r for r in checks()}
+    before = [h for r in by_code.values() for h in r.func(ledger)]
+    ledger.release(LAST_USE)
+    assert not set(LAST_USE) & (set(ledger._memo) | set(ledger.__dict__))
+    assert [h for r in by_code.values() for h in r.func(ledger)] == before

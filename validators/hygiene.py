@@ -174,14 +174,21 @@ def _describe(ch: str) -> str:
     return f"U+{ord(ch):04X} {name}"
 
 
+# What makes an ASCII cell worth a look by any check here: a control character (TAB, LF and CR among them:
+# L702, L705, L706), a formula start (L706) or a space at an edge (L705). Every other character any of them
+# reports is non-ASCII. Written with the characters themselves, for pyarrow's RE2.
+_SUSPECT_ASCII_RE = "[\x01-\x1f\x7f]|^[=+\\-@ ]| $"
+
+
 @dataclass(frozen=True)
 class Cells:
-    """Every cell of the selected columns of every table, stacked into one Series so that each check is one
-    vectorised pass (a column-by-column loop costs more in pandas overhead than the scan on small ledgers)."""
+    """The suspect cells (see `suspects`) of the selected columns of every table, stacked into one Series so
+    that each check is one vectorised pass over them."""
 
     text: pd.Series  # positional index 0..n-1
     parts: list[tuple[str, str, int]]  # (table, column, first position), in stacking order
     starts: np.ndarray
+    rows: np.ndarray  # per position, the cell's row in its table
 
     def locate(self, positions: np.ndarray) -> Iterator[tuple[str, str, np.ndarray, np.ndarray]]:
         """Group matching positions by (table, column): each with its row numbers and positions, in order."""
@@ -189,26 +196,43 @@ class Cells:
             return
         part = np.searchsorted(self.starts, positions, side="right") - 1
         for p in np.unique(part):
-            table, column, start = self.parts[p]
+            table, column, _ = self.parts[p]
             mine = positions[part == p]
-            yield table, column, mine - start, mine
+            yield table, column, self.rows[mine], mine
+
+
+def suspects(ledger) -> dict[tuple[str, str], tuple[np.ndarray, list[str]]]:
+    """Per (table, column), every column but the typed ones: the rows and texts of the cells that are not
+    ASCII or match _SUSPECT_ASCII_RE. One pass over each column, shared by L701, L702, L704, L705 and L706,
+    which look only at these (a superset of what each reports; almost every cell of a ledger is plain ASCII)."""
+    def run():
+        out = {}
+        for name, table in ledger.tables.items():
+            if not len(table):
+                continue
+            for column in table.frame.columns:
+                if (name, column) in TYPED_COLUMNS:
+                    continue
+                arr = pa.array(table.frame[column], pa.string())
+                mask = pc.or_(pc.invert(pc.string_is_ascii(arr)), pc.match_substring_regex(arr, _SUSPECT_ASCII_RE))
+                rows = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+                out[(name, column)] = (rows, pc.take(arr, pa.array(rows, pa.int64())).to_pylist())
+        return out
+    return ledger.memo("hygiene_suspects", run)
 
 
 def cells(ledger, only: dict[str, tuple[str, ...]] | None = None, but: dict[str, tuple[str, ...]] | None = None) -> Cells:
-    """The cells of every table's columns (or only the listed ones, or all but the listed ones); never a typed column."""
-    series, parts, start = [], [], 0
-    for name, table in ledger.tables.items():
-        if not len(table):
+    """The suspect cells of every table's columns (or only the listed ones, or all but the listed ones); never a typed column."""
+    texts, rows, parts, start = [], [], [], 0
+    for (name, column), (where, found) in suspects(ledger).items():
+        if not len(where) or (but is not None and column in but.get(name, ())) or not (only is None or column in only.get(name, ())):
             continue
-        for column in table.frame.columns:
-            if (name, column) in TYPED_COLUMNS or (but is not None and column in but.get(name, ())):
-                continue
-            if only is None or column in only.get(name, ()):
-                series.append(table.frame[column])
-                parts.append((name, column, start))
-                start += len(table)
-    text = pd.concat(series, ignore_index=True) if series else pd.Series([], dtype="str")
-    return Cells(text, parts, np.array([p[2] for p in parts], dtype=np.int64))
+        texts += found
+        rows.append(where)
+        parts.append((name, column, start))
+        start += len(where)
+    return Cells(pd.Series(texts, dtype="str"), parts, np.array([p[2] for p in parts], dtype=np.int64),
+                 np.concatenate(rows) if rows else np.zeros(0, np.int64))
 
 
 def _hits(found: Cells, positions: np.ndarray, describe) -> Iterator[Hit]:
