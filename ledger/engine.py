@@ -77,7 +77,7 @@ def to_finding(r: Rule, hit: Hit, ledger: Ledger) -> Finding:
     claim_id = ""
     if hit.row is not None and "claim_id" in table.frame.columns:
         claim_id = str(table.frame["claim_id"].iat[hit.row])
-    return r.finding(table.file, line, hit.column, hit.message, hit.expected, hit.found, claim_id)
+    return r.finding(table.file, line, hit.column, hit.message, hit.expected, hit.found, claim_id, hit.severity)
 
 
 def run_rules(rules: list[Rule], ledger: Ledger, progress=_quiet) -> list[tuple[Finding, str, str]]:
