@@ -371,6 +371,13 @@ def derive(root, claims, papers):
         click.echo(f"{r.kind:20} {target:28} {r.metric:16} {r.context or '-':24} {str(Interval(r.lo, r.hi)):>22} {r.unit:8} "
                    f"width {r.width:.3g}  from {r.how}")
     click.echo(f"{len(d)} derived values")
+    alt = derivations(ledger, alt=True)  # ambiguous claims read with their alternative_unit
+    for r in alt.itertuples():
+        target = f"{r.target} vs {r.baseline}" if r.baseline else r.target
+        click.echo(f"{r.kind:20} {target:28} {r.metric:16} {r.context or '-':24} {str(Interval(r.lo, r.hi)):>22} {r.unit:8} "
+                   f"width {r.width:.3g}  from {r.how}  [alternative reading]")
+    if len(alt):
+        click.echo(f"{len(alt)} derived values under the alternative readings (ambiguous claims read with their alternative_unit)")
     from .formula import FormulaError, holds, parse_relation, refs
 
     relations = ledger["relations"]

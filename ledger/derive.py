@@ -52,7 +52,7 @@ def _kept(ledger, alt: bool):
             other = alternative_units(ledger)
             c = c.assign(unit=np.where(other != "", other, c["unit"].to_numpy(dtype=object)))
             key = c["metric"] + "\x1f" + c["context"]
-            keep &= key.isin(key[other != ""].unique()).to_numpy(bool)
+            keep = keep & key.isin(key[other != ""].unique()).to_numpy(bool)
         keep = np.flatnonzero(keep & c["unit"].isin(list(UNITS)).to_numpy())
         gid = c.iloc[keep].groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
         return c, keep, gid

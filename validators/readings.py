@@ -231,7 +231,8 @@ def sign_contradicts_direction(ledger) -> Iterator[Hit]:
         return
     sub = c.iloc[cand]
     quotes = sub["quote"].astype(str)
-    direction = sub["metric"].map({m: s["direction"] for m, s in ledger.metrics.items()}).fillna("neutral").to_numpy(dtype=object)
+    directions = {m: spec["direction"] for m, spec in ledger.metrics.items()}
+    direction = np.array([directions.get(m, "neutral") for m in sub["metric"].to_numpy(dtype=object)], dtype=object)
     up, down = _words(quotes, _UP), _words(quotes, _DOWN)
     better, worse = _words(quotes, _BETTER), _words(quotes, _WORSE)
     hi, lo = direction == "higher", direction == "lower"
