@@ -148,7 +148,7 @@ def _precision(step: float) -> str:
 
 @check("L407", "reading-impossible")
 def reading_impossible(ledger) -> Iterator[Hit]:
-    """Of a claim's two readings (pp or relative), the recorded one is arithmetically possible at the printed precision.
+    """Of a claim's two readings (pp or relative), the recorded one is possible at the printed precision (notice: only the alternative is).
 
     With a level of its subject or baseline, a gain implies the other level; a reading is possible when that
     level is printable at the precision of the numbers (the prior accuracy of 77.58% and a 2.68% gain: 74.90
