@@ -33,17 +33,18 @@ def _outside(d):
 
 
 def _alternative(ledger):
-    """The values implied under the alternative readings, by (kind, source row, via row) of every claim of their
-    groups: (interval, index into derivations(ledger, alt=True)). Cached."""
+    """The values implied under the alternative readings, by (kind, source group, via group) there, and each
+    claim row's group there (-1: not read). Cached."""
     def run():
+        from ..derive import _kept
         d = derivations(ledger, alt=True)
-        out = {}
-        for i, (kind, sg, vg, lo, hi) in enumerate(zip(d["kind"], d["source_group"], d["via_group"], d["lo"], d["hi"])):
-            for s in group_rows(ledger, [sg], alt=True)[0]:
-                for v in group_rows(ledger, [vg], alt=True)[0]:
-                    out[kind, s, v] = (Interval(float(lo), float(hi)), i)
-        return out
-    return ledger.memo("alternative_by_rows", run)
+        _, keep, gid = _kept(ledger, True)
+        group = np.full(len(ledger.claims), -1, np.int64)
+        group[keep] = gid
+        found = {(k, int(sg), int(vg)): (Interval(float(lo), float(hi)), i)
+                 for i, (k, sg, vg, lo, hi) in enumerate(zip(d["kind"], d["source_group"], d["via_group"], d["lo"], d["hi"]))}
+        return found, group
+    return ledger.memo("alternative_by_groups", run)
 
 
 def _under_alternative(ledger, kind: str, source: int, via: int, judge) -> str:
@@ -55,7 +56,8 @@ def _under_alternative(ledger, kind: str, source: int, via: int, judge) -> str:
     read = [f"{ids.iat[r]} as {other[r]}" for r in dict.fromkeys((source, via)) if other[r]]
     if not read:
         return ""
-    alt = _alternative(ledger).get((kind, source, via))
+    found, group = _alternative(ledger)
+    alt = found.get((kind, int(group[source]), int(group[via])))
     if alt is None:
         return f"; under the alternative reading ({', '.join(read)}) no such value is implied, so this finding does not arise"
     if judge(*alt):

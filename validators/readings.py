@@ -104,12 +104,19 @@ def _decisions(ledger) -> pd.DataFrame:
         units = c["unit"].to_numpy(dtype=object)
         exact = (c["qualifier"] == "exact").to_numpy(bool) & np.isfinite(v["lo"].to_numpy(float)) & np.isfinite(v["hi"].to_numpy(float))
         pick = exact[rows] & (c["baseline"].to_numpy(dtype=object)[rows] != "") & np.isin(units[rows], CHANGES) & np.isin(other, CHANGES)
-        cmp = c.iloc[rows[pick]][["subject", "baseline", "metric", "context"]].assign(row=rows[pick], other=other[pick])
+        # Claims that say the same thing decide alike: each comparison and each level once (a ledger quoting one
+        # result k times would otherwise make k² pairs); every row of a comparison is reported (rows_of).
+        cmp = c.iloc[rows[pick]][["subject", "baseline", "metric", "context", "unit", "value"]].assign(row=rows[pick], other=other[pick])
+        same = ["subject", "baseline", "metric", "context", "unit", "value", "other"]
+        cmp["key"] = cmp.groupby(same, sort=False).ngroup().to_numpy()
+        keyed = cmp[["key", "row"]]
+        cmp = cmp[~cmp.duplicated("key")].drop(columns=["unit", "value"])
         level_units = [n for n, u in UNITS.items() if u.kind == "level"]
         lv_rows = np.flatnonzero(exact & c["unit"].isin(level_units).to_numpy(bool) & (c["baseline"] == "").to_numpy(bool))
-        lv = c.iloc[lv_rows][["subject", "metric", "context"]].assign(lrow=lv_rows)
+        lv = c.iloc[lv_rows][["subject", "metric", "context", "unit", "value"]].assign(lrow=lv_rows)
+        lv = lv[~lv.duplicated(["subject", "metric", "context", "unit", "value"])].drop(columns=["unit", "value"])
         if cmp.empty or lv.empty:
-            return pd.DataFrame()
+            return pd.DataFrame(columns=["row"])
         parts = []
         for forward, on in ((True, "subject"), (False, "baseline")):
             m = cmp.merge(lv, left_on=[on, "metric", "context"], right_on=["subject", "metric", "context"], suffixes=("", "_l"))
@@ -131,8 +138,8 @@ def _decisions(ledger) -> pd.DataFrame:
             ok, first = _printable(lo, hi, step)
             m[f"lo_{side}"], m[f"hi_{side}"], m[f"ok_{side}"], m[f"at_{side}"] = lo, hi, ok, first
         known = np.isfinite(m["lo_rec"].to_numpy(float)) & np.isfinite(m["lo_alt"].to_numpy(float))
-        m = m[known & (m["ok_rec"] != m["ok_alt"])]
-        return m.drop_duplicates("row")  # one finding per claim: its first level that decides
+        m = m[known & (m["ok_rec"] != m["ok_alt"])].drop_duplicates("key")  # one finding per claim: its first level that decides
+        return m.drop(columns="row").merge(keyed, on="key")
     return ledger.memo("reading_decisions", run)
 
 
@@ -158,6 +165,7 @@ def reading_impossible(ledger) -> Iterator[Hit]:
     m = _decisions(ledger)
     if m.empty:
         return
+    m = m.sort_values("row", kind="stable")
     c = ledger.claims
     for r in m.itertuples():
         row = int(r.row)
@@ -193,7 +201,7 @@ def explicit_reading_unsupported(ledger) -> Iterator[Hit]:
     if not len(rows):
         return
     m = _decisions(ledger)
-    decided = set(m["row"].tolist()) if len(m) else set()
+    decided = set(m["row"].tolist())
     c = ledger.claims
     for row in rows:
         if int(row) in decided:
