@@ -74,3 +74,11 @@ def test_derive_shows_both_readings(tmp_path, monkeypatch):
     assert len(lines) == 2
     assert "[74.89, 74.91]" in lines[0] and "[alternative reading]" not in lines[0]
     assert "[75.5466, 75.5637]" in lines[1] and lines[1].endswith("[alternative reading]")
+
+
+def test_value_conflict_message_says_the_alternative_is_another_quantity(tmp_path, monkeypatch):
+    root = build_ledger(tmp_path / "case", TESTS / "cases" / "L501-fail-conflict-under-recorded-reading-only")
+    monkeypatch.chdir(root)
+    messages = [f.message for f in validate(Layout.find(root=Path("."))).findings if f.code == "L501"]
+    assert len(messages) == 2
+    assert all(m.endswith("as relative_percent) they are different quantities and the conflict does not arise") for m in messages)

@@ -166,27 +166,28 @@ def reading_impossible(ledger) -> Iterator[Hit]:
     if m.empty:
         return
     m = m.sort_values("row", kind="stable")
-    c = ledger.claims
+    value_of, ids, metric, reading = (ledger.column("claims", k) for k in ("value", "claim_id", "metric", "reading"))
+    clo, chi = ledger.values["lo"].to_numpy(float), ledger.values["hi"].to_numpy(float)
     for r in m.itertuples():
         row = int(r.row)
-        value, level = c["value"].iat[row], c["value"].iat[int(r.lrow)]
-        cmp = Interval(*ledger.values[["lo", "hi"]].iloc[row].to_numpy(float))
+        value, level = value_of[row], value_of[int(r.lrow)]
+        cmp = Interval(float(clo[row]), float(chi[row]))
         precision = _precision(r.step)
 
-        def reading(unit, lo, hi, ok, at):
-            shown = f"{_formula(unit, r.forward, level, cmp)} = {Interval(lo, hi)}"
-            return shown + (f", which holds {_shown(at, r.step)}" if ok else f", which holds no value printed to {precision}")
-        said = f"{r.target}'s {c['metric'].iat[row]} would be "
-        explicit = c["reading"].iat[row] == "explicit"
+        def shown(unit, lo, hi, ok, at):
+            text = f"{_formula(unit, r.forward, level, cmp)} = {Interval(lo, hi)}"
+            return text + (f", which holds {_shown(at, r.step)}" if ok else f", which holds no value printed to {precision}")
+        said = f"{r.target}'s {metric[row]} would be "
+        explicit = reading[row] == "explicit"
         if not r.ok_rec:
             yield Hit(row, "unit", f"{value} read as {r.unit} is impossible at the printed precision: {said}"
-                      f"{reading(r.unit, r.lo_rec, r.hi_rec, False, r.at_rec)}; read as {r.other}: "
-                      f"{reading(r.other, r.lo_alt, r.hi_alt, True, r.at_alt)} (level {c['claim_id'].iat[int(r.lrow)]})",
+                      f"{shown(r.unit, r.lo_rec, r.hi_rec, False, r.at_rec)}; read as {r.other}: "
+                      f"{shown(r.other, r.lo_alt, r.hi_alt, True, r.at_alt)} (level {ids[int(r.lrow)]})",
                       r.other, r.unit)
         elif not explicit:
             yield Hit(row, "alternative_unit", f"the alternative reading {r.other} of {value} is impossible at the printed "
-                      f"precision: {said}{reading(r.other, r.lo_alt, r.hi_alt, False, r.at_alt)}; read as {r.unit}: "
-                      f"{reading(r.unit, r.lo_rec, r.hi_rec, True, r.at_rec)} (level {c['claim_id'].iat[int(r.lrow)]}); "
+                      f"precision: {said}{shown(r.other, r.lo_alt, r.hi_alt, False, r.at_alt)}; read as {r.unit}: "
+                      f"{shown(r.unit, r.lo_rec, r.hi_rec, True, r.at_rec)} (level {ids[int(r.lrow)]}); "
                       f"the reading may be recorded explicit", r.unit, r.other, severity=Severity.NOTICE)
 
 
