@@ -261,23 +261,25 @@ def sign_contradicts_direction(ledger) -> Iterator[Hit]:
                   flipped, value)
 
 
-@check("L410", "reading-alternative", scope="paper")
+@check("L410", "reading-alternative")
 def reading_alternative(ledger) -> Iterator[Hit]:
     """An ambiguous reading names its alternative_unit, a unit other than `unit` the metric allows; an explicit one leaves it empty.
 
-    A file without the alternative_unit column (a ledger written before it) need not name one; nor a claim whose
-    metric allows only its unit (the ambiguity is then one of scope, said in notes), nor one of an unknown metric."""
+    A ledger that names no alternative_unit at all (one written before the column; with or without it in the
+    header, which is only form) need not name one; nor a claim whose metric allows only its unit (the ambiguity
+    is then one of scope, said in notes), nor one of an unknown metric. Ledger-wide, so whether the column is in
+    use does not depend on how the claims are partitioned."""
     c, metrics = ledger.claims, ledger.metrics
     alt, unit, metric = (c[k].to_numpy(dtype=object) for k in ("alternative_unit", "unit", "metric"))
     reading = c["reading"].to_numpy(dtype=object)
     allowed = [metrics[m]["units"] if m in metrics else None for m in metric]
-    has_column = "alternative_unit" in ledger.tables["claims"].header
+    in_use = bool((alt != "").any())
     for row in np.flatnonzero((reading == "explicit") & (alt != "")):
         yield Hit(int(row), "alternative_unit", f"reading is explicit, so there is no other reading: alternative_unit "
                   f"{alt[row]} should be empty (or the reading ambiguous)", "", alt[row])
     for row in np.flatnonzero((reading == "ambiguous") & (alt == "")):
         units = allowed[row]
-        if has_column and units is not None and units - {unit[row]}:
+        if in_use and units is not None and units - {unit[row]}:
             yield Hit(int(row), "alternative_unit", f"reading is ambiguous but alternative_unit is empty: name the other reading's "
                       f"unit ({metric[row]} allows {', '.join(sorted(units - {unit[row]}))})", " ".join(sorted(units - {unit[row]})), "")
     for row in np.flatnonzero((reading == "ambiguous") & (alt != "") & np.isin(alt, list(UNITS))):
