@@ -393,6 +393,13 @@ def derive(root, claims, papers, fmt):
         click.echo(f"{r.kind:20} {target:28} {r.metric:16} {r.context or '-':24} {str(Interval(r.lo, r.hi)):>22} {r.unit:8} "
                    f"width {r.width:.3g}  from {r.how}")
     click.echo(f"{len(d)} derived values")
+    alt = derivations(ledger, alt=True)  # ambiguous claims read with their alternative_unit
+    for r in alt.itertuples():
+        target = f"{r.target} vs {r.baseline}" if r.baseline else r.target
+        click.echo(f"{r.kind:20} {target:28} {r.metric:16} {r.context or '-':24} {str(Interval(r.lo, r.hi)):>22} {r.unit:8} "
+                   f"width {r.width:.3g}  from {r.how}  [alternative reading]")
+    if len(alt):
+        click.echo(f"{len(alt)} derived values under the alternative readings (ambiguous claims read with their alternative_unit)")
     for v in judged:
         click.echo(f"relation {v.relation_id} ({v.kind}): {v.verdict.upper() if v.verdict == 'violated' else v.verdict}")
         click.echo(f"  formula: {v.formula}")

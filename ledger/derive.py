@@ -33,39 +33,60 @@ COLUMNS = ["kind", "target", "baseline", "metric", "context", "context_key", "un
 SAME = ["subject", "baseline", "metric", "context_key", "unit", "value", "qualifier"]  # what makes two claims say one thing
 
 
-def claim_frame(ledger) -> pd.DataFrame:
-    """One row per group of claims that say the same thing: its first row (`row`, `claim_id`) and the
-    group's id (`group`; see group_rows). Cached on the ledger."""
+def alternative_units(ledger) -> np.ndarray:
+    """Per claim row, the unit of its other reading: `alternative_unit` where `reading` is ambiguous and it
+    names a known unit other than `unit`; "" elsewhere (an explicit claim has one reading). Cached."""
     def run():
-        c = ledger.claims[["claim_id", "context", *SAME[:3], *SAME[4:]]].copy()
-        c["context_key"] = context_keys(ledger)
+        c = ledger.claims
+        alt = c["alternative_unit"].to_numpy(dtype=object)
+        use = (c["reading"] == "ambiguous").to_numpy(bool) & c["alternative_unit"].isin(list(UNITS)).to_numpy(bool) \
+            & (c["alternative_unit"] != c["unit"]).to_numpy(bool)
+        return np.where(use, alt, "").astype(object)
+    return ledger.memo("alternative_units", run)
+
+
+def _kept(ledger, alt: bool):
+    """The claims' SAME columns (under the alternative readings with `alt`: every ambiguous claim read with its
+    alternative_unit), the rows that compute (a number, a known unit, a metric: claims whose metric is empty
+    speak of no known quantity, and L101 reports them) and their group ids. With `alt`, only rows of a
+    metric and context some alternative reading concerns: the rest derive as recorded."""
+    def run():
+        c = ledger.claims[[*SAME[:3], *SAME[4:]]].assign(context_key=context_keys(ledger))[list(SAME)]
+        keep = ledger.values["num"].notna().to_numpy() & (c["metric"] != "").to_numpy()
+        if alt:
+            other = alternative_units(ledger)
+            c = c.assign(unit=np.where(other != "", other, c["unit"].to_numpy(dtype=object)))
+            key = c["metric"] + "\x1f" + c["context_key"]
+            keep = keep & key.isin(key[other != ""].unique()).to_numpy(bool)
+        keep = np.flatnonzero(keep & c["unit"].isin(list(UNITS)).to_numpy())
+        gid = c.iloc[keep].groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
+        return c, keep, gid
+    return ledger.memo(f"claims_kept:{alt}", run)
+
+
+def claim_frame(ledger, alt: bool = False) -> pd.DataFrame:
+    """One row per group of claims that say the same thing: its first row (`row`, `claim_id`) and the
+    group's id (`group`; see group_rows). With `alt`, under the alternative readings (see _kept). Cached."""
+    def run():
+        units, keep, gid = _kept(ledger, alt)
+        c = ledger.claims[["claim_id", "context", *SAME[:3], *SAME[4:]]].iloc[keep].copy()
+        c["unit"] = units["unit"].iloc[keep].to_numpy()
+        c["context_key"] = units["context_key"].iloc[keep].to_numpy()
         v = ledger.values
-        c["lo"], c["hi"], c["row"] = v["blo"].to_numpy(), v["bhi"].to_numpy(), np.arange(len(c))
-        c = c[_derivable(ledger)]
-        c["group"] = c.groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
+        c["lo"], c["hi"], c["row"] = v["blo"].to_numpy()[keep], v["bhi"].to_numpy()[keep], keep
+        c["group"] = gid
         return c[~c.duplicated("group")]
-    return ledger.memo("claim_groups", run)
+    return ledger.memo(f"claim_groups:{alt}", run)
 
 
-def _derivable(ledger) -> np.ndarray:
-    """Rows arithmetic can use: a number, a known unit, and a metric (an empty one is L101's; claims
-    whose metric is unknown do not speak of one quantity)."""
-    c, v = ledger.claims, ledger.values
-    return v["num"].notna().to_numpy() & c["unit"].isin(list(UNITS)).to_numpy() & (c["metric"] != "").to_numpy()
-
-
-def group_rows(ledger, groups) -> list[list[int]]:
+def group_rows(ledger, groups, alt: bool = False) -> list[list[int]]:
     """The claim rows of each group id, in row order."""
-    c = ledger.memo("claim_groups_all", lambda: _all_groups(ledger))
-    order, starts, ends = c
+    order, starts, ends = ledger.memo(f"claim_groups_all:{alt}", lambda: _all_groups(ledger, alt))
     return [order[starts[g]:ends[g]].tolist() for g in np.asarray(groups, np.int64)]
 
 
-def _all_groups(ledger):
-    c = ledger.claims[[*SAME[:3], *SAME[4:]]].assign(context_key=context_keys(ledger))
-    v = ledger.values
-    keep = np.flatnonzero(_derivable(ledger))
-    gid = c.iloc[keep].groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
+def _all_groups(ledger, alt: bool = False):
+    _, keep, gid = _kept(ledger, alt)
     order = np.argsort(gid, kind="stable")
     counts = np.bincount(gid, minlength=int(gid.max(initial=-1)) + 1)
     ends = np.cumsum(counts)
@@ -139,28 +160,35 @@ def _relative_as_ratio(cmp: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def derivations(ledger) -> pd.DataFrame:
+def derivations(ledger, alt: bool = False) -> pd.DataFrame:
     """Every implied value: kind, target (and baseline for ratios), metric, context, unit, lo, hi,
-    the claim rows it comes from (source, via) and how it was computed. Cached on the ledger."""
-    return ledger.memo("derivations", lambda: _derive(ledger))
+    the claim rows it comes from (source, via) and how it was computed. Cached on the ledger.
+
+    With `alt`, the values implied under the alternative readings (every ambiguous claim read with its
+    alternative_unit), only those that involve such a claim: the others are the recorded ones."""
+    return ledger.memo(f"derivations:{alt}", lambda: _derive(ledger, alt))
 
 
-def _derive(ledger) -> pd.DataFrame:
-    c = claim_frame(ledger)
+def _derive(ledger, alt: bool = False) -> pd.DataFrame:
+    c = claim_frame(ledger, alt)
     lv, cmp = levels(c), comparisons(c)
     parts = [_combine(lv, cmp, forward=True), _combine(lv, cmp, forward=False), _relative_as_ratio(cmp)]
     parts = [p for p in parts if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    if alt and len(out):
+        _, keep, gid = _kept(ledger, True)
+        read_other = np.unique(gid[alternative_units(ledger)[keep] != ""])
+        out = out[out["source_group"].isin(read_other) | out["via_group"].isin(read_other)].reset_index(drop=True)
     out["width"] = out["hi"].astype(float) - out["lo"].astype(float)
     return out
 
 
-def recorded_matches(ledger, d: pd.DataFrame) -> pd.DataFrame:
+def recorded_matches(ledger, d: pd.DataFrame, alt: bool = False) -> pd.DataFrame:
     """Pairs (derivation, recorded claim) that speak of the same quantity: same target, baseline,
     metric, context and unit. The derivation's own inputs are not matches. One row per group of recorded
     claims: `row` is a row of the group that is neither the source nor the via row (groups that have none
     are dropped)."""
-    c = claim_frame(ledger)
+    c = claim_frame(ledger, alt)
     # units of one dimension are one unit: a value implied in ms meets one recorded in s, converted to ms
     (dim_d, f_d), (dim_c, f_c) = conversions(d["unit"].astype("str")), conversions(c["unit"])
     m = d.reset_index(names="d").assign(dimension=dim_d, _f=f_d).merge(
@@ -170,7 +198,7 @@ def recorded_matches(ledger, d: pd.DataFrame) -> pd.DataFrame:
         return m
     scale = m["_f_r"].to_numpy(float) / m["_f"].to_numpy(float)
     m["lo_r"], m["hi_r"] = m["lo_r"].to_numpy(float) * scale, m["hi_r"].to_numpy(float) * scale
-    order, starts, ends = ledger.memo("claim_groups_all", lambda: _all_groups(ledger))
+    order, starts, ends = ledger.memo(f"claim_groups_all:{alt}", lambda: _all_groups(ledger, alt))
     g = m["group"].to_numpy(np.int64)
     s, v = m["source"].to_numpy(np.int64), m["via"].to_numpy(np.int64)
     row = np.full(len(m), -1, np.int64)

@@ -63,7 +63,8 @@ LINE, BUCKET = "_line", "_bucket"
 # What the "ledger"-scope checks read, gathered on the driver. A check that reads anything else fails
 # with KeyError (reported as L000), never silently on a column of blanks.
 GATHERED = {
-    "claims": ("claim_id", "paper_id", "role", "subject", "metric", "value", "unit", "baseline", "context", "settings", "qualifier", "group", "quote"),
+    "claims": ("claim_id", "paper_id", "role", "subject", "metric", "value", "unit", "baseline", "context", "settings", "qualifier",
+               "reading", "alternative_unit", "group", "quote"),  # reading, alternative_unit: L401, L402, L407, L408, L410, L501 read both readings
     "papers": ("paper_id",),
 }
 SPEC = {s.name: s for s in SPECS}

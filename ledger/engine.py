@@ -77,7 +77,7 @@ def to_finding(r: Rule, hit: Hit, ledger: Ledger) -> Finding:
     claim_id = ""
     if hit.row is not None and "claim_id" in table.frame.columns:
         claim_id = str(table.frame["claim_id"].iat[hit.row])
-    return r.finding(table.file, line, hit.column, hit.message, hit.expected, hit.found, claim_id)
+    return r.finding(table.file, line, hit.column, hit.message, hit.expected, hit.found, claim_id, hit.severity)
 
 
 # The last check (in code order) that reads each result the checks share through Ledger.memo or a cached

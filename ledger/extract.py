@@ -295,6 +295,7 @@ class _Claim:
     value: str = ""
     qualifier: str = "exact"
     reading: str = "explicit"
+    alternative_unit: str = ""  # the other reading's unit, when reading is ambiguous (L410)
     subject: str = ""
     baseline: str = ""
     context: list[str] = field(default_factory=list)
@@ -603,6 +604,16 @@ def _prev_end(t: str, sa: int, pos: int) -> int:
     return sa + max(ends, default=0)
 
 
+def _ambiguous(c: _Claim, other: str, vocab: Vocabulary) -> bool:
+    """Mark the reading ambiguous with `other` as its alternative unit, when the metric allows that unit (or
+    is not known yet): the draft then passes reading-alternative (L410). A metric that does not allow it
+    forces the recorded unit: the reading stays explicit."""
+    if c.metric and other not in vocab.metrics[c.metric].units:
+        return False
+    c.reading, c.alternative_unit = "ambiguous", other
+    return True
+
+
 def _percent_reading(doc: Abstract, m: Mention, group: list[Mention], vocab: Vocabulary, c: _Claim) -> None:
     t = doc.text
     last = group[-1]
@@ -613,8 +624,9 @@ def _percent_reading(doc: Abstract, m: Mention, group: list[Mention], vocab: Voc
     clause_before = t[max(prev_end, group[0].start - 60): group[0].start]
     if _GAP.match(after):
         c.metric = _nearest_metric(doc, m, {"pp"}, vocab)
-        c.unit, c.reading = "pp", "ambiguous"
-        c.notes.append("'% difference' read as pp between two levels; could be relative")
+        c.unit = "pp"
+        if _ambiguous(c, "relative_percent", vocab):
+            c.notes.append("'% difference' read as pp between two levels; could be relative")
         return
     change = bool(_CHANGE_AFTER.match(after) or _CHANGE_BEFORE.search(before)
                   or re.search(r"\b(?:reduc\w*|improv\w*|increas\w*|outperform\w*|decreas\w*)\b[^,.;]*$", clause_before, re.I))
@@ -634,13 +646,15 @@ def _percent_reading(doc: Abstract, m: Mention, group: list[Mention], vocab: Voc
         if metric and c.unit not in units:
             c.metric = _nearest_metric(doc, m, {c.unit}, vocab)
     elif "percent" in units and "pp" in units:
-        c.unit, c.reading = "pp", "ambiguous"
-        c.notes.append(f"% read as pp ({metric} is a %-valued metric); could be relative")
+        c.unit = "pp"
+        if _ambiguous(c, "relative_percent", vocab):
+            c.notes.append(f"% read as pp ({metric} is a %-valued metric); could be relative")
     elif "relative_percent" in units and "pp" not in units:
         c.unit = "relative_percent"
     else:
-        c.unit, c.reading = "relative_percent", "ambiguous"
-        c.notes.append("% read as relative (the metric is not named as a percentage); could be pp")
+        c.unit = "relative_percent"
+        if _ambiguous(c, "pp", vocab):
+            c.notes.append("% read as relative (the metric is not named as a percentage); could be pp")
     if _decrease(doc, group):
         c.value = "-" + c.value.lstrip("-")
 
@@ -985,7 +999,7 @@ def _row(doc: Abstract, c: _Claim) -> dict | None:
     context = "; ".join(dict.fromkeys(x for x in c.context if x and x not in (c.subject, c.baseline)))
     return {"claim_id": c.claim_id, "paper_id": doc.paper_id, "subject": c.subject, "metric": c.metric,
             "value": c.value, "unit": c.unit, "baseline": c.baseline, "context": context, "qualifier": c.qualifier,
-            "reading": c.reading, "quote": quote, "status": "draft",
+            "reading": c.reading, "alternative_unit": c.alternative_unit, "quote": quote, "status": "draft",
             "notes": "; ".join(["drafted by ledger extract", *c.notes])}
 
 

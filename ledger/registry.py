@@ -31,6 +31,7 @@ class Hit:
     expected: str = ""
     found: str = ""
     table: str = "claims"
+    severity: Severity | None = None  # None: the rule's; a rule whose finding is weaker in one case says so (L407)
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,10 @@ class Rule:
     needs: tuple[str, ...] = ()  # checks only: tables that must load whole, or the check's findings would be noise
 
     def finding(self, file: str, line: int | None, column: str, message: str, expected: str = "", found: str = "",
-                claim_id: str = "") -> Finding:
-        """A finding of this rule: the rule gives code, name and severity."""
-        return Finding(self.code, self.name, self.severity, file, line, column, claim_id, message, expected, found)
+                claim_id: str = "", severity: Severity | None = None) -> Finding:
+        """A finding of this rule: the rule gives code, name and severity (unless a hit names its own)."""
+        return Finding(self.code, self.name, Severity(severity) if severity else self.severity, file, line, column, claim_id,
+                       message, expected, found)
 
 
 RULES: dict[str, Rule] = {}

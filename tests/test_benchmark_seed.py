@@ -66,7 +66,8 @@ def test_planted_replica_gives_exactly_the_planted_findings(tmp_path):
     gen.replicate(REPO, 5 * n_bundled, tmp_path)
     planted = {(p["code"], p["file"], int(p["line"])) for p in rows(tmp_path / "planted.csv")}
     assert {code for code, _, _ in planted} >= {"L201", "L202", "L204", "L205", "L501"}
-    found = {(f["code"], f["file"], f["line"]) for f in findings(tmp_path)}
+    # the bundled ledger's own notice (L407 on HAWQV3's ambiguous 2.68) comes with every copy; it is not planted
+    found = {(f["code"], f["file"], f["line"]) for f in findings(tmp_path) if f["severity"] != "notice"}
     assert found == planted
 
 

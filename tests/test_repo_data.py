@@ -15,7 +15,10 @@ from ledger.engine import load, validate
 
 def test_bundled_ledger_has_no_findings():
     result = validate(Layout.find(root=REPO))
-    assert [f for f in result.findings] == []
+    # One true notice: HAWQV3's "2.68% higher" is ambiguous, and its alternative (relative) is arithmetically
+    # impossible at the printed precision (L407); the notes keep the reading open for a reviewer to settle.
+    assert [(f.code, f.severity.value, f.claim_id) for f in result.findings] == [
+        ("L407", "notice", "hawqv3-int8-accuracy-vs-prior-integer-only")]
     assert len(result.ledger.claims) > 50  # the seed ledger, not an empty file that trivially passes
 
 

@@ -4,4 +4,4 @@ Shipped as `ledger.validators` (see pyproject.toml): a top-level `validators` pa
 collide with the PyPI distribution of that name.
 """
 
-from . import arithmetic, coverage, cross_claims, groups, hygiene, provenance, ranges, vocabulary  # noqa: F401  (registers the checks)
+from . import arithmetic, coverage, cross_claims, groups, hygiene, provenance, ranges, readings, vocabulary  # noqa: F401  (registers the checks)

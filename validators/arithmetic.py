@@ -10,7 +10,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..derive import derivations, group_rows, recorded_matches
+from ..derive import alternative_units, derivations, group_rows, recorded_matches
 from ..intervals import Interval, below, disjoint
 from ..registry import Hit, check
 from ..relations import UNCHECKED, VIOLATED, verdicts
@@ -22,22 +22,65 @@ def _quote(ledger, row: int) -> str:
     return f'{c["claim_id"].iat[row]} ("{c["quote"].iat[row]}")'
 
 
+def _outside(d):
+    """Which implied values lie outside their unit's range."""
+    lo, hi = d["lo"].to_numpy(float), d["hi"].to_numpy(float)
+    unit_min = d["unit"].map(lambda n: -np.inf if UNITS[n].minimum is None else UNITS[n].minimum).to_numpy(float)
+    unit_max = d["unit"].map(lambda n: np.inf if UNITS[n].maximum is None else UNITS[n].maximum).to_numpy(float)
+    open_min = d["unit"].map(lambda n: UNITS[n].open_min).to_numpy(bool)
+    return np.where(open_min, below(hi, unit_min, True), disjoint(lo, hi, unit_min, np.inf)) | disjoint(lo, hi, -np.inf, unit_max)
+
+
+def _alternative(ledger):
+    """The values implied under the alternative readings, by (kind, source group, via group) there, and each
+    claim row's group there (-1: not read). Cached."""
+    def run():
+        from ..derive import _kept
+        d = derivations(ledger, alt=True)
+        _, keep, gid = _kept(ledger, True)
+        group = np.full(len(ledger.claims), -1, np.int64)
+        group[keep] = gid
+        found = {(k, int(sg), int(vg)): (Interval(float(lo), float(hi)), i)
+                 for i, (k, sg, vg, lo, hi) in enumerate(zip(d["kind"], d["source_group"], d["via_group"], d["lo"], d["hi"]))}
+        return found, group
+    return ledger.memo("alternative_by_groups", run)
+
+
+def _under_alternative(ledger, kind: str, source: int, via: int, judge) -> str:
+    """What becomes of a finding of the recorded reading when its ambiguous claims are read with their
+    alternative_unit: '' when none of its claims has another reading, else a sentence that says whether the
+    alternative reading gives the same finding (judge(interval, index) -> True when it does)."""
+    other = alternative_units(ledger)
+    ids = ledger.claims["claim_id"]
+    read = [f"{ids.iat[r]} as {other[r]}" for r in dict.fromkeys((source, via)) if other[r]]
+    if not read:
+        return ""
+    found, group = _alternative(ledger)
+    alt = found.get((kind, int(group[source]), int(group[via])))
+    if alt is None:
+        return f"; under the alternative reading ({', '.join(read)}) no such value is implied, so this finding does not arise"
+    if judge(*alt):
+        return f"; under the alternative reading ({', '.join(read)}) too (it implies {alt[0]})"
+    return (f"; under the alternative reading ({', '.join(read)}) it implies {alt[0]} and this finding does not arise: "
+            "check which reading the paper means")
+
+
 @check("L401", "implied-out-of-range")
 def implied_out_of_range(ledger) -> Iterator[Hit]:
     """A value implied by two claims (a level and a ratio, points or relative change) lies in its unit's range."""
     d = derivations(ledger)
     if d.empty:
         return
-    lo, hi = d["lo"].to_numpy(float), d["hi"].to_numpy(float)
-    unit_min = d["unit"].map(lambda n: -np.inf if UNITS[n].minimum is None else UNITS[n].minimum).to_numpy(float)
-    unit_max = d["unit"].map(lambda n: np.inf if UNITS[n].maximum is None else UNITS[n].maximum).to_numpy(float)
-    open_min = d["unit"].map(lambda n: UNITS[n].open_min).to_numpy(bool)
-    outside = np.where(open_min, below(hi, unit_min, True), disjoint(lo, hi, unit_min, np.inf)) | disjoint(lo, hi, -np.inf, unit_max)
-    bad = d[outside]
+    bad = d[_outside(d)]
+    if bad.empty:
+        return
+    alt = derivations(ledger, alt=True)
+    alt_outside = _outside(alt) if len(alt) else np.zeros(0, bool)
     for r, vias in zip(bad.itertuples(), group_rows(ledger, bad["via_group"])):
+        note = _under_alternative(ledger, r.kind, int(r.source), int(r.via), lambda _, i: bool(alt_outside[i]))
         for via in vias:  # every claim of the comparison's group
             yield Hit(int(via), "value", f"implies {r.metric} of {r.target} = {Interval(r.lo, r.hi)} {r.unit}, outside its range "
-                      f"(from {r.how}; {_quote(ledger, int(r.source))})", f"{r.unit} within its range", str(Interval(r.lo, r.hi)))
+                      f"(from {r.how}; {_quote(ledger, int(r.source))}){note}", f"{r.unit} within its range", str(Interval(r.lo, r.hi)))
 
 
 @check("L402", "implied-conflict")
@@ -59,13 +102,15 @@ def implied_conflict(ledger) -> Iterator[Hit]:
         seen.add(rows)
         implied = Interval(float(r.lo), float(r.hi))
         unit = f" {r.unit}" if r.unit in DIMENSIONED else ""  # a recorded value of another prefix is shown converted
+        recorded_at = Interval(float(r.lo_r), float(r.hi_r))
+        note = _under_alternative(ledger, r.kind, int(r.source), int(r.via), lambda i, _: not i.meets(recorded_at))
         message = (f"implies {r.metric} of {r.target} = {implied}{unit} (from {r.how}), but {_quote(ledger, int(r.row))} records "
-                   f"{r.value} = {Interval(r.lo_r, r.hi_r)}{unit}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}")
+                   f"{r.value} = {recorded_at}{unit}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}{note}")
         for via in vias:
             yield Hit(int(via), "value", message, str(implied), r.value)
         recorded = ledger.claims["claim_id"]
-        yield Hit(int(r.row), "value", f"{r.value} of {recorded.iat[int(r.row)]} = {Interval(r.lo_r, r.hi_r)}{unit} contradicts "
-                  f"{r.metric} of {r.target} = {implied}{unit} implied by {r.how}", str(implied), r.value)
+        yield Hit(int(r.row), "value", f"{r.value} of {recorded.iat[int(r.row)]} = {recorded_at}{unit} contradicts "
+                  f"{r.metric} of {r.target} = {implied}{unit} implied by {r.how}{note}", str(implied), r.value)
 
 
 def _relation_hits(ledger, v) -> Iterator[Hit]:

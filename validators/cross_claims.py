@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..contexts import canonical_of, context_keys, entity_index, inline_entities, items
+from ..derive import alternative_units
 from ..intervals import disjoint
 from ..registry import Hit, check
 from ..suggest import Suggestions
@@ -43,14 +44,27 @@ def value_conflict(ledger) -> Iterator[Hit]:
     value, quote, ids, unit = (np.asarray(ledger.column("claims", k), dtype=object) for k in ("value", "quote", "claim_id", "unit"))
     shown = np.where(c["unit"].isin(DIMENSIONED).to_numpy(), value + " " + unit, value)  # "500 ms conflicts with 0.4 s"
     against: dict[int, list[int]] = {}
+    other = alternative_units(ledger)
+    units = np.asarray(ledger.column("claims", "unit"), dtype=object)
+    read_as = np.where(other != "", other, units)  # the unit under the alternative readings
+
+    def note(a: int, b: int) -> str:
+        """What the alternative reading of an ambiguous claim makes of the conflict (see CONTRIBUTING.md, Readings)."""
+        said = ", ".join(f"{ids[x]} as {other[x]}" for x in (a, b) if other[x])
+        if not said:
+            return ""
+        if read_as[a] != read_as[b]:
+            return f"; under the alternative reading ({said}) they are different quantities and the conflict does not arise"
+        return f"; under the alternative reading ({said}) too"
     for r, fr in zip(dup["row"].to_numpy()[apart].tolist(), first["row"].to_numpy()[apart].tolist()):
         yield Hit(r, "value", f"{shown[r]} conflicts with {shown[fr]} of {ids[fr]} for the same quantity; "
-                  f"quotes: \"{quote[r]}\" vs \"{quote[fr]}\"", value[fr], value[r])
+                  f"quotes: \"{quote[r]}\" vs \"{quote[fr]}\"{note(r, fr)}", value[fr], value[r])
         against.setdefault(fr, []).append(r)
     for fr, rows in against.items():
         others = ", ".join(f"{shown[r]} of {ids[r]}" for r in rows)
         yield Hit(fr, "value", f"{shown[fr]} conflicts with {others} for the same quantity; quotes: \"{quote[fr]}\" vs "
-                  + ", ".join(f"\"{quote[r]}\"" for r in rows), " ".join(value[r] for r in rows), value[fr])
+                  + ", ".join(f"\"{quote[r]}\"" for r in rows) + "".join(dict.fromkeys(note(fr, r) for r in rows)),
+                  " ".join(value[r] for r in rows), value[fr])
 
 
 @check("L502", "duplicate-claim")
