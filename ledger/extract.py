@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from .coverage import number_uses
 from .numbers import Mention, parse_value, read_numbers
 from .text import _DROP, _FOLD, normalise
+from .units import PRINTED, dimension_of
 from .validators.provenance import MARKERS_ALLOWED
 
 __all__ = ["Drafts", "Vocabulary", "draft_paper", "extract", "ledger_tables", "render", "write_drafts"]
@@ -692,6 +693,25 @@ def _qualifier(doc: Abstract, first: Mention) -> str:
     return "exact"
 
 
+_UNIT_WORDS = re.compile(r"\s?([^\s\d,;:()]+)(?:\s([^\s\d,;:()]+))?(?:\s([^\s\d,;:()]+))?")
+
+
+_HOURS_OF_DATA = re.compile(r"\s?\S+\s+of\s+(?:[\w-]+\s+){0,2}?(?:audio|speech|video|videos|recordings?|data|footage|"
+                            r"conversations?|dialogues?)\b", re.I)
+
+
+def _printed_unit(t: str, m: Mention) -> str | None:
+    """The dimensioned unit printed with a number: "$" before it, or up to three words after it that
+    ledger/units.py's PRINTED table knows (the table L203 reads quotes with); None otherwise."""
+    if m.start and t[m.start - 1] == "$":
+        return "USD"
+    hit = _UNIT_WORDS.match(t, m.end)
+    if not hit:
+        return None
+    words = [w.rstrip(".") for w in hit.groups() if w]
+    return next((PRINTED[" ".join(words[:n])] for n in (3, 2, 1) if len(words) >= n and " ".join(words[:n]) in PRINTED), None)
+
+
 def _draft_claim(doc: Abstract, m: Mention, everything: list[Mention], vocab: Vocabulary) -> _Claim:
     t = doc.text
     c = _Claim(m, value=m.value)
@@ -699,7 +719,13 @@ def _draft_claim(doc: Abstract, m: Mention, everything: list[Mention], vocab: Vo
     c.qualifier = _qualifier(doc, group[0])
     parsed = parse_value(m.value)
     whole = parsed is not None and parsed[0] == parsed[0].to_integral_value()
-    if m.marker == "x":
+    printed_unit = None if m.marker else _printed_unit(t, m)
+    if printed_unit:  # "3.2 ms", "40 GB", "1.2k GPU hours", "$4.6M": a dimensioned unit, as L203 reads it
+        c.unit = printed_unit
+        c.metric = _nearest_metric(doc, m, {printed_unit, dimension_of(printed_unit)}, vocab)
+        if dimension_of(printed_unit) == "[time]" and _HOURS_OF_DATA.match(t, m.end):  # "10,000 hours of audio"
+            c.metric = next((x.id for x in vocab.allowing("[time]") if "dataset" in x.id), c.metric)
+    elif m.marker == "x":
         c.unit = "ratio"
         c.metric = _nearest_metric(doc, m, {"ratio"}, vocab)
     elif m.marker == "pp":
@@ -732,7 +758,8 @@ def _draft_claim(doc: Abstract, m: Mention, everything: list[Mention], vocab: Vo
             c.metric = _count_metric(doc, m, vocab, everything)
         c.head = _singular(words[-1]) if words else ""
         c.phrase = _printed_phrase(t, group[-1].end, words)
-    if c.metric and c.unit not in vocab.metrics[c.metric].units:
+    allowed = set(vocab.metrics[c.metric].units) if c.metric else set()
+    if c.metric and c.unit not in allowed and dimension_of(c.unit) not in allowed - {""}:
         c.metric = ""
     _roles(doc, c, group)
     sized = _family_size(doc, m, everything)
@@ -973,7 +1000,7 @@ def _token(t: str, m: Mention) -> str:
 def _name_claims(doc: Abstract, claims: list[_Claim], taken: set[str]) -> None:
     short = _slug(" ".join(doc.main.split()[:2])) or "p" + _slug(doc.paper_id)
     for c in claims:
-        what = (c.metric or c.unit).replace("_", "-")
+        what = _slug(c.metric or c.unit)
         parts = [short, what]
         if c.baseline:
             parts += ["vs", _slug(c.baseline)]

@@ -56,6 +56,10 @@ ABSTRACTS = {
     "2601.00007": ("A review of sparse training",
                    "We review 214 papers published between 2019 and 2025. Sparse training converges at a rate of "
                    "O(1/sqrt(T)). The best method reaches a 9x compression ratio over 32-bit weights."),
+    # dimensioned units as printed: a rate, a duration, GPU time, memory, money
+    "2601.00008": ("Kestrel: serving",
+                   "Kestrel serves 92 tokens/s, cuts latency from 130 ms to 48 ms, trains in 2.4k GPU hours on 80 GB "
+                   "cards and saves $1.5M."),
 }
 ENTITIES = [
     ("CIFAR-10", "dataset", ""), ("DeiT", "method", ""), ("ImageNet", "dataset", ""), ("QuillNet", "method", ""),
@@ -189,6 +193,14 @@ def test_years_bounds_and_over_after_a_noun(own):
         ("2019", "non-claim"), ("2025", "non-claim"), ("1", "notation")}
 
 
+def test_dimensioned_units_are_drafted_as_printed(own):
+    rows = by_value(drafts("2601.00008"))
+    assert {(v, u) for _, v, u in rows} >= {("92", "token/s"), ("130", "ms"), ("48", "ms"), ("2.4e3", "GPU_hour"),
+                                             ("80", "GB"), ("1.5e6", "USD")}
+    assert rows["2601.00008", "130", "ms"]["metric"] == "latency"  # latency allows [time]
+    assert all(r["claim_id"] == r["claim_id"].lower() and "/" not in r["claim_id"] for r in rows.values())
+
+
 def test_respectively_maps_a_list_and_from_to_gives_a_relation(own):
     rows = by_value(drafts("2601.00002"))
     qa, math = rows["2601.00002", "4.1", "pp"], rows["2601.00002", "2.7", "pp"]
@@ -209,7 +221,7 @@ def test_spelled_ratios_decreases_and_references(own):
     assert rows["2601.00003", "3", "ratio"]["qualifier"] == "about"  # "about three times faster"
     assert rows["2601.00003", "-12", "relative_percent"]["baseline"] == "Whisper"
     assert rows["2601.00003", "90", "percent"]["qualifier"] == "at_least"
-    assert rows["2601.00003", "10000", "count"]["metric"] == "dataset_size"
+    assert rows["2601.00003", "10000", "h"]["metric"] == "dataset_size"  # "10,000 hours of audio": a size in hours
     skips = list(csv.DictReader(io.StringIO(run("extract", "2601.00003", "--table", "skips").stdout)))
     assert {(s["number"], s["reason"].split(":")[0]) for s in skips} == {("100", "name"), ("4", "non-claim")}
 

@@ -22,7 +22,7 @@ from ..units import UNITS
 
 CHANGES = ("pp", "relative_percent", "ratio")  # the units a comparison against a baseline is read in
 # Words that say which reading a "%" gain is (L408).
-_SAYS = r"(?i)\b(?:points?|pts|pp|percentage[- ]points?|relative|relatively|times)\b"
+_SAYS = r"(?i)\b(?:points?|pts|pp|percentage[- ]points?|absolute|absolutely|relative|relatively|times)\b"
 
 
 def _both(ledger) -> np.ndarray:
@@ -222,6 +222,26 @@ _BETTER = r"\b(?:improv\w*|gains?|outperform\w*|better|faster|surpass\w*|beats?)
 _WORSE = r"\b(?:worse|slower|degrad\w*|underperform\w*)\b"
 
 
+_CLAUSE_BREAK = re.compile(r"(?:,\s+(?:and|while|but|whereas|yet)\b|;|\s(?:while|whereas)\s)(?!\s*[-+]?\.?\d)")
+
+
+def _clause_contradicts(quote: str, value: str, sign: float, higher: bool, lower: bool) -> bool:
+    """For a row the whole quote flags: whether the clause that prints the value still says the other way.
+    A quote may hold two clauses ("stays within 0.4 points of X while reducing latency by 38%"); only the
+    value's own clause speaks of it. Looked at only for the (few) flagged rows."""
+    from ..numbers import read_numbers
+
+    want = value.lstrip("-+")
+    cuts = [0, *(m.start() for m in _CLAUSE_BREAK.finditer(quote)), len(quote)]
+    mine = [quote[a:b] for a, b in zip(cuts, cuts[1:]) if any(n.value.lstrip("-+") == want for n in read_numbers(quote[a:b]))]
+    if len(mine) != 1:
+        return True  # the value is not found in one clause: keep the whole quote's verdict
+    text = mine[0]
+    up = bool(re.search(_UP, text, re.I)) or (higher and bool(re.search(_BETTER, text, re.I))) or (lower and bool(re.search(_WORSE, text, re.I)))
+    down = bool(re.search(_DOWN, text, re.I)) or (lower and bool(re.search(_BETTER, text, re.I))) or (higher and bool(re.search(_WORSE, text, re.I)))
+    return (up and not down and sign < 0) or (down and not up and sign > 0)
+
+
 def _words(quotes: pd.Series, pattern: str) -> np.ndarray:
     return quotes.str.contains(pattern, case=False, regex=True).to_numpy(bool)
 
@@ -251,6 +271,8 @@ def sign_contradicts_direction(ledger) -> Iterator[Hit]:
     wrong = (says_up & ~says_down & (sign < 0)) | (says_down & ~says_up & (sign > 0))
     for i in np.flatnonzero(wrong):
         row = int(cand[i])
+        if not _clause_contradicts(c["quote"].iat[row], c["value"].iat[row], sign[i], hi[i], lo[i]):
+            continue  # the word is another clause's ("within 0.4 points ... while reducing latency by 38%")
         value = c["value"].iat[row]
         way = "up" if says_up[i] else "down"
         pattern = [p for p, on in ((_UP, up[i]), (_DOWN, down[i]), (_BETTER, better[i]), (_WORSE, worse[i])) if on]
