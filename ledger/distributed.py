@@ -279,7 +279,8 @@ def _summary_hit(table: str, column: str, cap: int, total: int):
     helper, so the message cannot drift from the one-machine run."""
     from .validators import hygiene
 
-    found = hygiene.Cells(pd.Series([""] * total, dtype="str"), [(table, column, 0)], np.zeros(1, dtype=np.int64))
+    found = hygiene.Cells(pd.Series([""] * total, dtype="str"), [(table, column, 0)], np.zeros(1, dtype=np.int64),
+                           np.arange(total, dtype=np.int64))
     return next(h for h in hygiene._hits(found, np.arange(total), lambda c, t: ("", "", "")) if h.row is None)
 
 
