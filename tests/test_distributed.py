@@ -33,7 +33,7 @@ GENERATOR = REPO / "benchmarks" / "generate.py"
 SCOPES = {  # the scope each check is registered with; a new check must be added here on purpose
     "paper": {"L201", "L202", "L203", "L204", "L205", "L206", "L301", "L302", "L303", "L404", "L503", "L504", "L508", "L509",
               "L409", "L701", "L702", "L704", "L705", "L706"},
-    "ledger": {"L304", "L401", "L402", "L403", "L405", "L406", "L407", "L408", "L410", "L501", "L502", "L505", "L506", "L507",
+    "ledger": {"L304", "L401", "L402", "L403", "L405", "L406", "L407", "L408", "L410", "L501", "L502", "L505", "L506", "L507", "L411", "L412",
                "L703"},  # L304: one quantity across papers
 }
 

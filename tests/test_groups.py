@@ -189,7 +189,7 @@ def test_extract_drafts_a_respectively_list_with_a_group_id_unique_in_the_ledger
         if row["group"]:
             groups.setdefault(row["group"], []).append((row["value"], row["baseline"] if row["metric"] == "mfu" else row["context"]))
     assert sorted(groups["memo-mfu-respectively-2"]) == [("2.26", "DeepSpeed"), ("2.42", "Megatron-LM")]
-    assert sorted(groups["mixreorg-miou-respectively"]) == [("2.5", "MS COCO"), ("3.4", "ADE20K"), ("5.0", "PASCAL VOC"),
+    assert sorted(groups["mixreorg-miou-respectively"]) == [("2.5", "MS COCO"), ("3.4", "ADE20K"), ("5.0", "PASCAL VOC2012"),
                                                             ("6.2", "PASCAL Context")]
     findings = validate(Layout.find(root=root)).findings
     assert [(f.code, f.claim_id) for f in findings if f.code in ("L505", "L506")] == [("L506", "hingcorpus-token-count")]  # the seeded row is a group of one
