@@ -3,7 +3,6 @@ links to setting claims and entity names inside contexts."""
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 import numpy as np
@@ -123,52 +122,63 @@ def entity_unknown(ledger) -> Iterator[Hit]:
         yield Hit(row, column, f"{name!r} is not in vocab/entities.csv" + (f"; {hint}" if hint else ""), "a listed entity", name)
 
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")  # the shape of a claim_id inside free text
 
 
 @check("L507", "setting-link-invalid")
 def setting_link_invalid(ledger) -> Iterator[Hit]:
     """Each id in `settings` is another claim of the same paper whose role is `setting`; a context names no claim_id."""
     c = ledger.claims
+    links = c["settings"].astype(str)
+    links = links[(links != "").to_numpy()]
+    if len(links):
+        yield from _bad_links(ledger, links)
+    # claim ids written into a context: the link is data, not prose. Whole columns in Arrow: the runs of
+    # slug characters of every context, the hyphenated ones, looked up among the claim ids.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ctx = pa.array(c["context"].to_numpy(dtype=object), pa.string())
+    runs = pc.split_pattern_regex(ctx, r"[^a-z0-9-]+")
+    rows, words = pc.list_parent_indices(runs), pc.utf8_trim(pc.list_flatten(runs), "-")
+    slug = pc.match_substring_regex(words, r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+    rows, words = rows.filter(slug), words.filter(slug)
+    if not len(words):
+        return
+    named = pc.is_in(words, value_set=pa.array(ledger.column("claims", "claim_id"), pa.string()))
+    for r, cid in zip(rows.filter(named).to_pylist(), words.filter(named).to_pylist()):
+        yield Hit(int(r), "context", f"context names claim {cid!r}: move it to settings (or drop it) and keep the context "
+                  "to datasets, hardware and conditions", "no claim_id in context", cid)
+
+
+def _bad_links(ledger, links) -> Iterator[Hit]:
+    """L507's findings on the `settings` cells (non-empty ones, indexed by row)."""
     ids = np.asarray(ledger.column("claims", "claim_id"), dtype=object)
     paper = np.asarray(ledger.column("claims", "paper_id"), dtype=object)
     role = np.asarray(ledger.column("claims", "role"), dtype=object)
     at = pd.Series(np.arange(len(ids)), index=pd.Index(ids)).groupby(level=0).first()  # a duplicate id is L105's
     hints = None
-
-    links = c["settings"].astype(str)
-    links = links[(links != "").to_numpy()].str.split(";").explode().str.strip()
+    links = links.str.split(";").explode().str.strip()
     links = links[(links != "").to_numpy()]  # index: the claim's row
-    if len(links):
-        rows = links.index.to_numpy(np.int64)
-        target = links.map(at).to_numpy(dtype="float64")
-        known = ~np.isnan(target)
-        t = np.where(known, target, 0).astype(np.int64)
-        bad = ~known | (t == rows) | (paper[t] != paper[rows]) | (role[t] != "setting")
-        for r, link, ok, tr in zip(rows[bad].tolist(), links.to_numpy(dtype=object)[bad].tolist(), known[bad].tolist(), t[bad].tolist()):
-            if not ok:
-                if hints is None:
-                    hints = Suggestions(ids[role == "setting"].tolist() or ids.tolist())
-                hint = hints.hint(link, list_up_to=0)
-                why = f"{link!r} is not a claim_id of this ledger" + (f"; {hint}" if hint else "")
-            elif tr == r:
-                why = f"{link!r} is this claim itself: a claim does not list itself as its setting"
-            elif paper[tr] != paper[r]:
-                why = f"{link!r} is a claim of paper {paper[tr]}, not of {paper[r]}: a setting holds within its paper"
-            else:
-                why = f"{link!r} has role {role[tr] or 'result (empty)'}, not setting: mark it role=setting or link its setting"
-            yield Hit(r, "settings", why, "claim_ids of setting claims of the same paper", link)
-
-    # claim ids written into a context: the link is data, not prose
-    ctx = c["context"].astype(str)
-    cand = ctx[ctx.str.contains("-", regex=False).to_numpy()]
-    if cand.empty:
+    if not len(links):
         return
-    named = cand.str.findall(_SLUG).explode().dropna()
-    named = named[named.isin(at.index).to_numpy()]
-    for r, cid in zip(named.index.tolist(), named.tolist()):
-        yield Hit(int(r), "context", f"context names claim {cid!r}: move it to settings (or drop it) and keep the context "
-                  "to datasets, hardware and conditions", "no claim_id in context", cid)
+    rows = links.index.to_numpy(np.int64)
+    target = links.map(at).to_numpy(dtype="float64")
+    known = ~np.isnan(target)
+    t = np.where(known, target, 0).astype(np.int64)
+    bad = ~known | (t == rows) | (paper[t] != paper[rows]) | (role[t] != "setting")
+    for r, link, ok, tr in zip(rows[bad].tolist(), links.to_numpy(dtype=object)[bad].tolist(), known[bad].tolist(), t[bad].tolist()):
+        if not ok:
+            if hints is None:
+                hints = Suggestions(ids[role == "setting"].tolist() or ids.tolist())
+            hint = hints.hint(link, list_up_to=0)
+            why = f"{link!r} is not a claim_id of this ledger" + (f"; {hint}" if hint else "")
+        elif tr == r:
+            why = f"{link!r} is this claim itself: a claim does not list itself as its setting"
+        elif paper[tr] != paper[r]:
+            why = f"{link!r} is a claim of paper {paper[tr]}, not of {paper[r]}: a setting holds within its paper"
+        else:
+            why = f"{link!r} has role {role[tr] or 'result (empty)'}, not setting: mark it role=setting or link its setting"
+        yield Hit(r, "settings", why, "claim_ids of setting claims of the same paper", link)
 
 
 def _context_items(ledger):
