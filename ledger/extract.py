@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from .coverage import number_uses
 from .numbers import Mention, parse_value, read_numbers
-from .text import _DROP, _FOLD, normalise
+from .text import _DROP, _FOLD, CLAUSE_BREAK as _CLAUSE_BREAK, normalise
 from .units import PRINTED, dimension_of
 from .validators.provenance import MARKERS_ALLOWED
 
@@ -544,7 +544,6 @@ def _printed_phrase(t: str, at: int, words: list[str]) -> str:
 
 # "faster than Switch Transformer": up to three capitalised words after a comparison word
 _NEW_BASELINE = re.compile(r"\s*(?:the\s+)?([A-Z][\w.\-]*[A-Za-z0-9](?:\s+[A-Z][\w.\-]*[A-Za-z0-9]){0,2})(?=[\s,.;:)]|$)")
-_CLAUSE_BREAK = re.compile(r"(?:,\s+(?:and|while|but|whereas|yet)\b|;|\s(?:while|whereas)\s)(?!\s*[-+]?\.?\d)")  # not inside a list of numbers
 
 
 def _nearest_metric(doc: Abstract, m: Mention, unit_options: set[str], vocab: Vocabulary) -> str:

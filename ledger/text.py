@@ -15,6 +15,10 @@ import unicodedata
 
 import numpy as np
 
+# Where one clause of a sentence ends and another begins (", and", ";", " while "), but not inside a list of
+# numbers ("5.0%, 6.2%, and 3.4%"): a direction or metric word speaks only of its own clause's numbers.
+CLAUSE_BREAK = re.compile(r"(?:,\s+(?:and|while|but|whereas|yet)\b|;|\s(?:while|whereas)\s)(?!\s*[-+]?\.?\d)")
+
 _DROP = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
 _FOLD = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",

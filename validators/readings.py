@@ -222,7 +222,6 @@ _BETTER = r"\b(?:improv\w*|gains?|outperform\w*|better|faster|surpass\w*|beats?)
 _WORSE = r"\b(?:worse|slower|degrad\w*|underperform\w*)\b"
 
 
-_CLAUSE_BREAK = re.compile(r"(?:,\s+(?:and|while|but|whereas|yet)\b|;|\s(?:while|whereas)\s)(?!\s*[-+]?\.?\d)")
 
 
 def _clause_contradicts(quote: str, value: str, sign: float, higher: bool, lower: bool) -> bool:
@@ -230,6 +229,7 @@ def _clause_contradicts(quote: str, value: str, sign: float, higher: bool, lower
     A quote may hold two clauses ("stays within 0.4 points of X while reducing latency by 38%"); only the
     value's own clause speaks of it. Looked at only for the (few) flagged rows."""
     from ..numbers import read_numbers
+    from ..text import CLAUSE_BREAK as _CLAUSE_BREAK
 
     want = value.lstrip("-+")
     cuts = [0, *(m.start() for m in _CLAUSE_BREAK.finditer(quote)), len(quote)]
