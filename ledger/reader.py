@@ -478,7 +478,7 @@ def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Ta
     text, findings = decode(data, file)
     if text is None:
         return Table.empty(spec, file, present=True), findings
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(): that copies the whole file
         return Table.empty(spec, file, present=True), findings + [_finding(EMPTY_FILE, file, 1, "file is empty; expected a header: " + ",".join(spec.columns))]
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     fast = parse_fast(text, file, body)

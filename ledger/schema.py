@@ -38,6 +38,8 @@ UNIQUE_KEYS = {s.name: s.unique for s in SPEC.values() if s.unique}
 # What Python's str.strip() strips (every character whose isspace() is true): a cell of only these is
 # blank. Written out so that RE2 (pyarrow) and Python agree; a test checks it against str.isspace.
 WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# The same set spelled out, for pyarrow's utf8_trim (a trim and a compare are cheaper than a regex per cell).
+_WHITESPACE_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 
 
 def _anchored(pattern: str) -> str:
@@ -89,8 +91,7 @@ def known_keys(tables: dict[str, "Table"]) -> dict[str, list[str]]:
     return known
 
 
-def _finding(r: Rule, table: "Table", row: int, column: str, claim_ids, message: str, expected: str, found: str) -> Finding:
-    claim_id = str(claim_ids[row]) if claim_ids is not None else ""
+def _finding(r: Rule, table: "Table", row: int, column: str, claim_id: str, message: str, expected: str, found: str) -> Finding:
     return r.finding(table.file, table.lines[row], column, message, expected, found, claim_id)
 
 
@@ -124,43 +125,43 @@ def validate_table(table: "Table", known) -> list[Finding]:
     import pyarrow.compute as pc
 
     spec, out = table.spec, []
-    claim_ids = table.frame["claim_id"].to_numpy() if spec.key == "claim_id" else None
+    ids = pa.array(table.frame["claim_id"], pa.string()) if spec.key == "claim_id" else None
     fks = {fk.column: fk for fk in spec.foreign_keys if fk.table in known}
     hints = _Hints(known)
     for f in spec.fields:
         col = pa.array(table.frame[f.name], pa.string())
-        values = None  # the column as Python strings, made only when a cell fails
 
         def report(passes, make):
-            nonlocal values
+            # only the failing cells become Python strings: a million-row column is never materialised
             rows = np.flatnonzero(~np.asarray(passes.to_numpy(zero_copy_only=False), dtype=bool))
             if len(rows):
-                values = values if values is not None else table.frame[f.name].to_numpy()
-                out.extend(make(int(r), str(values[r])) for r in rows)
+                at = pa.array(rows)
+                cells, claim_ids = col.take(at).to_pylist(), ids.take(at).to_pylist() if ids is not None else None
+                out.extend(make(int(r), cells[i], claim_ids[i] if claim_ids else "") for i, r in enumerate(rows))
 
         if f.required:
-            report(pc.invert(pc.match_substring_regex(col, f"^[{WHITESPACE}]*$")),
-                   lambda r, v: _finding(REQUIRED, table, r, f.name, claim_ids, f"{f.name} is empty or blank", "required", v))
+            report(pc.not_equal(pc.utf8_trim(col, _WHITESPACE_CHARS), ""),
+                   lambda r, v, c: _finding(REQUIRED, table, r, f.name, c, f"{f.name} is empty or blank", "required", v))
         if f.pattern is not None:
             report(pc.match_substring_regex(col, _anchored(f.pattern)),
-                   lambda r, v: _finding(*_with(_cell_failure(f, v, hints), table, r, f.name, claim_ids, v)))
+                   lambda r, v, c: _finding(*_with(_cell_failure(f, v, hints), table, r, f.name, c, v)))
         if f.enum is not None:
             report(pc.is_in(col, value_set=pa.array([*f.enum, ""], pa.string())),
-                   lambda r, v: _finding(*_with(_cell_failure(f, v, hints), table, r, f.name, claim_ids, v)))
+                   lambda r, v, c: _finding(*_with(_cell_failure(f, v, hints), table, r, f.name, c, v)))
         if f.name in fks:
             fk = fks[f.name]
             keys = pa.array(known[fk.table], pa.string())
             report(pc.or_(pc.is_in(col, value_set=keys), pc.equal(col, "")),
-                   lambda r, v: _finding(RULES[fk.rule], table, r, f.name, claim_ids,
-                                         hints.message(f, fk, v), fk_expected(fk), v))
+                   lambda r, v, c: _finding(RULES[fk.rule], table, r, f.name, c,
+                                            hints.message(f, fk, v), fk_expected(fk), v))
     if spec.unique:
         out += duplicate_findings(table, spec.unique)
     return out
 
 
-def _with(failure: tuple[Rule, str, str], table, row, column, claim_ids, found):
+def _with(failure: tuple[Rule, str, str], table, row, column, claim_id, found):
     r, message, expected = failure
-    return r, table, row, column, claim_ids, message, expected, found
+    return r, table, row, column, claim_id, message, expected, found
 
 
 def duplicate_findings(table: "Table", column: str) -> list[Finding]:
@@ -169,20 +170,22 @@ def duplicate_findings(table: "Table", column: str) -> list[Finding]:
     import pyarrow.compute as pc
 
     col = pa.array(table.frame[column], pa.string())
-    if pc.count_distinct(col).as_py() == len(col):
-        return []  # the common case, without building a hash table of the whole column in Python
-    s = table.frame[column]
-    repeated = s.duplicated(keep="first").to_numpy(dtype=bool)
-    dup = repeated & s.ne("").to_numpy(dtype=bool)
+    codes = pc.dictionary_encode(col)  # cheaper than count_distinct, and it says which rows share a key
+    codes = codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes
+    if len(codes.dictionary) == len(col):
+        return []  # the common case
+    _, first = np.unique(codes.indices.to_numpy(), return_index=True)
+    first_row = first[codes.indices.to_numpy()]  # the first row holding each row's key
+    # a later row repeats its key; empty keys are REQUIRED's finding
+    dup = (first_row != np.arange(len(col))) & pc.not_equal(col, "").to_numpy(zero_copy_only=False)
     if not dup.any():
         return []
-    claim_ids = table.frame["claim_id"].to_numpy() if table.spec.key == "claim_id" else None
-    values = s.to_numpy()
-    wanted = set(values[dup].tolist())
-    first = {v: r for r, v in enumerate(values.tolist()) if v in wanted and not repeated[r]}
-    return [_finding(DUPLICATE_KEY, table, int(r), column, claim_ids,
-                     f"{column} {values[r]!r} is already used on line {table.lines[first[values[r]]]}", "unique", str(values[r]))
-            for r in np.flatnonzero(dup)]
+    rows = np.flatnonzero(dup)
+    values, first_row = col.take(pa.array(rows)).to_pylist(), first_row[rows]
+    claim_ids = pa.array(table.frame["claim_id"], pa.string()).take(pa.array(rows)).to_pylist() if table.spec.key == "claim_id" else None
+    return [_finding(DUPLICATE_KEY, table, int(r), column, claim_ids[i] if claim_ids else "",
+                     f"{column} {values[i]!r} is already used on line {table.lines[int(first_row[i])]}", "unique", values[i])
+            for i, r in enumerate(rows.tolist())]
 
 
 # The pandera models: the same declaration, for the library API.
@@ -225,7 +228,7 @@ def pandera_findings(table: "Table", known: dict[str, "pd.Series"]) -> list[Find
         return []
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
-    claim_ids = table.frame["claim_id"].to_numpy() if spec.key == "claim_id" else None
+    ids = table.frame["claim_id"].to_numpy() if spec.key == "claim_id" else None
     fks = {fk.column: fk for fk in spec.foreign_keys}
     hints = _Hints(known)
     out: list[Finding] = []
@@ -240,6 +243,7 @@ def pandera_findings(table: "Table", known: dict[str, "pd.Series"]) -> list[Find
         code = str(check).split(": ", 1)[-1]
         f = spec.field(column)
         for row, found in cells:
+            claim_ids = str(ids[row]) if ids is not None else ""
             if code == "required":
                 out.append(_finding(REQUIRED, table, row, column, claim_ids, f"{column} is empty or blank", "required", found))
             elif column in fks and code == fks[column].rule:
