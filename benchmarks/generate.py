@@ -1011,6 +1011,9 @@ def replicate(src: Path, n: int, out: Path, plants: bool = True) -> dict:
 
 
 # ---------------------------------------------------------------------- edited copy, for `ledger diff`
+EDIT_VERSION = 2  # 2: columns found by name (version 1 edited nothing in a ledger with the optional columns)
+
+
 def edit_copy(src: Path, out: Path, share: float = 0.01, seed: int = 2) -> dict:
     """Copy a ledger with ~share of its claims edited: status promotions, notes, a few deletions and additions.
 
@@ -1029,30 +1032,33 @@ def edit_copy(src: Path, out: Path, share: float = 0.01, seed: int = 2) -> dict:
     edits = []
     with open(src / "claims.csv", encoding="utf-8", newline="") as fin, open(out / "claims.csv", "w", encoding="utf-8", newline="") as fout:
         reader, writer = csv.reader(fin), csv.writer(fout, lineterminator="\n")
-        writer.writerow(next(reader))
+        header = next(reader)
+        writer.writerow(header)
+        # columns by name: a ledger may carry the optional columns (role, settings, ...) in any place
+        at = {name: header.index(name) for name in ("claim_id", "context", "status", "notes")}
         for row in reader:
-            if len(row) != len(CLAIM_COLUMNS) or rng.random() >= share:
+            if len(row) != len(header) or rng.random() >= share:
                 writer.writerow(row)
                 continue
             r = rng.random()
             if r < 0.6:
-                row[11] = "verified" if row[11] != "verified" else "disputed"
-                edits.append(("status", row[0]))
+                row[at["status"]] = "verified" if row[at["status"]] != "verified" else "disputed"
+                edits.append(("status", row[at["claim_id"]]))
             elif r < 0.9:
-                row[12] = (row[12] + "; " if row[12] else "") + "reviewed again"
-                edits.append(("notes", row[0]))
+                row[at["notes"]] = (row[at["notes"]] + "; " if row[at["notes"]] else "") + "reviewed again"
+                edits.append(("notes", row[at["claim_id"]]))
             elif r < 0.95:
-                edits.append(("deleted", row[0]))
+                edits.append(("deleted", row[at["claim_id"]]))
                 continue
             else:
                 writer.writerow(row)
                 row = list(row)
-                row[0] += "-added"
-                row[7] += "; added setting"
-                edits.append(("added", row[0]))
+                row[at["claim_id"]] += "-added"
+                row[at["context"]] += "; added setting"
+                edits.append(("added", row[at["claim_id"]]))
             writer.writerow(row)
     Generator._write(out / "edits.csv", ("kind", "claim_id"), edits)
-    info = {"edited_from": str(src), "share": share, "seed": seed, "edits": len(edits), "seconds": round(time.perf_counter() - t0, 2)}
+    info = {"edited_from": str(src), "edit_version": EDIT_VERSION, "share": share, "seed": seed, "edits": len(edits), "seconds": round(time.perf_counter() - t0, 2)}
     (out / "params.json").write_text(json.dumps(info, indent=2) + "\n")
     return info
 

@@ -49,8 +49,6 @@ sys.path.insert(0, str(HERE))
 
 import generate
 
-CLAIM_COLUMNS = generate.CLAIM_COLUMNS
-PAPER_COLUMNS = generate.PAPER_COLUMNS
 
 # Targets (issue "Columnar engine", README.md): checked per shape on the largest size run.
 TARGET_FLOOR_RATIO = 4.0  # validate over the pyarrow read of claims.csv + papers.csv
@@ -119,8 +117,14 @@ def measure(cmd: list[str], cwd: Path, timeout: float, out: Path | None = None, 
 # ---------------------------------------------------------------------------- the tools
 FLOORS = ("floor", "csv-module")
 
+def _header(path: Path) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return next(csv.reader(f))
+
+
 def floor_cmd(python: str, dirs: list[Path]) -> list[str]:
-    files = [(str(d / "claims.csv"), list(CLAIM_COLUMNS)) for d in dirs] + [(str(d / "papers.csv"), list(PAPER_COLUMNS)) for d in dirs]
+    # every column of the file's own header as string (a seed-shape ledger carries the optional columns too)
+    files = [(str(d / name), _header(d / name)) for d in dirs for name in ("claims.csv", "papers.csv")]
     code = (
         "import pyarrow as pa, pyarrow.csv as c\n"
         f"for path, cols in {files!r}:\n"
@@ -328,7 +332,8 @@ def prepare_edited(d: Path) -> Path:
     """The copy of `d` with ~1% of its claims edited, for `ledger diff`."""
     e = d.with_name(d.name + "-edited")
     try:
-        current = json.loads((e / "params.json").read_text()).get("edited_from") == str(d) \
+        params = json.loads((e / "params.json").read_text())
+        current = params.get("edited_from") == str(d) and params.get("edit_version") == generate.EDIT_VERSION \
             and (e / "claims.csv").stat().st_mtime >= (d / "claims.csv").stat().st_mtime
     except (OSError, ValueError):
         current = False
