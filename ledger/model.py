@@ -8,6 +8,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .codes import encode
 from .layout import Layout
 from .intervals import Interval
 from .numbers import CANONICAL_VALUE_PATTERN
@@ -47,20 +48,20 @@ def qualifier_bounds(v: pd.DataFrame, qualifier: pd.Series, unit: pd.Series | No
     least x, `about` x widens by ABOUT_SLACK; `exact`, `average` and `maximum` (an attained maximum, "a
     maximum 57.34% difference") keep the rounding interval. With `unit`, the bounds are clipped to the
     unit's range: "up to 4x" is (0, 4], "about 1%" does not reach below 0%."""
-    lo, hi = v["lo"].copy(), v["hi"].copy()
-    q = qualifier.to_numpy()
-    lo[q == "up_to"] = -np.inf
-    hi[q == "at_least"] = np.inf
-    about = q == "about"
-    slack = (v["num"].abs() * ABOUT_SLACK)[about]
-    lo[about] -= slack
-    hi[about] += slack
+    lo, hi = v["lo"].to_numpy(float).copy(), v["hi"].to_numpy(float).copy()
+    [code], names = encode(qualifier)  # masks compared on codes, not a million strings
+    said = {name: code == names.index(name) if name in names else np.zeros(len(code), bool) for name in ("up_to", "at_least", "about")}
+    lo[said["up_to"]] = -np.inf
+    hi[said["at_least"]] = np.inf
+    slack = np.abs(v["num"].to_numpy(float)) * ABOUT_SLACK
+    lo[said["about"]] -= slack[said["about"]]
+    hi[said["about"]] += slack[said["about"]]
     if unit is not None:
         least, most = unit_bounds(unit)
         # a value wholly outside its unit's range keeps its interval: L301 reports the value itself
-        inside = ~((hi.to_numpy() < least) | (lo.to_numpy() > most))
-        lo, hi = lo.where(~inside, np.maximum(lo, least)), hi.where(~inside, np.minimum(hi, most))
-    return lo, hi
+        inside = ~((hi < least) | (lo > most))
+        lo, hi = np.where(inside, np.maximum(lo, least), lo), np.where(inside, np.minimum(hi, most), hi)
+    return pd.Series(lo, index=v.index), pd.Series(hi, index=v.index)
 
 
 @dataclass
