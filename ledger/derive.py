@@ -60,12 +60,20 @@ def claim_codes(ledger) -> dict:
         c = ledger.claims
         (subject, baseline), entities = encode(c["subject"], c["baseline"])
         [metric], metrics = encode(c["metric"])
-        [context], contexts = encode(context_keys(ledger))
+        [context], contexts = _context_codes(ledger)
         [value], [qualifier] = encode(c["value"])[0], encode(c["qualifier"])[0]
         return {"subject": subject, "baseline": baseline, "metric": metric, "context_key": context, "value": value,
                 "qualifier": qualifier, "unit": lookup(c["unit"], UNIT_NAMES),
                 "entities": entities, "metrics": metrics, "contexts": contexts}
     return ledger.memo("claim_codes", run)
+
+
+def _context_codes(ledger) -> tuple[list[np.ndarray], list[str]]:
+    """Codes of the claims' context keys (see encode), worked out on the distinct context cells."""
+    [cell], _ = encode(ledger.claims["context"])
+    _, first = np.unique(cell, return_index=True)  # a row of each distinct cell
+    code, keys = pd.factorize(context_keys(ledger)[first])
+    return [code[cell]], list(keys)
 
 
 def _kept(ledger, alt: bool):

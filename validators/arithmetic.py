@@ -127,10 +127,9 @@ def _relation_hits(ledger, v) -> Iterator[Hit]:
     """A violated relation: on its row of relations.csv and on each claim it names, where a pull request changes them."""
     message = f"relation {v.relation_id} ({v.kind}) fails: {v.reason.removeprefix('cannot hold: ')}"
     yield Hit(v.row, "formula", message, "comparisons that can hold", v.reason.removeprefix("cannot hold: "), table="relations")
-    ids = ledger.rows_by_id
-    for ref in v.claims:
-        yield Hit(ids[ref], "value", f"{message} (relations.csv line {ledger.tables['relations'].lines[v.row]})",
-                  "comparisons that can hold", ledger.claims["value"].iat[ids[ref]])
+    for row in v.rows:
+        yield Hit(row, "value", f"{message} (relations.csv line {ledger.tables['relations'].lines[v.row]})",
+                  "comparisons that can hold", ledger.claims["value"].iat[row])
 
 
 @check("L403", "relation-violated")
@@ -228,7 +227,8 @@ def accuracy_not_reachable(ledger) -> Iterator[Hit]:
 @check("L406", "benchmark-size-mismatch")
 def benchmark_size_mismatch(ledger) -> Iterator[Hit]:
     """A benchmark size in vocab/benchmarks.csv names its source (a claim_id whose value agrees, or a URL)."""
-    t, ids = ledger.tables["benchmarks"].frame, ledger.rows_by_id
+    t = ledger.tables["benchmarks"].frame
+    ids = ledger.rows_of(t["source"])
     for row, (name, size, source) in enumerate(zip(t["benchmark"], t["size"], t["source"])):
         if source and source not in ids and not source.startswith(("http://", "https://")):
             yield Hit(row, "source", f"{name}: source {source!r} is neither a claim_id nor a URL", "a claim_id or an http(s) URL",
