@@ -48,12 +48,6 @@ def decode(codes: np.ndarray, vocabulary: list[str]) -> pd.Series:
     return pd.Series(pa.array(vocabulary, pa.large_string()).take(pa.array(codes)), dtype="str")
 
 
-def per_distinct(column, fn) -> np.ndarray:
-    """fn(distinct values as a pandas Series) -> one result per distinct value; taken back per row."""
-    [codes], vocabulary = encode(column)
-    return np.asarray(fn(pd.Series(vocabulary, dtype=object)))[codes]
-
-
 def combined(*codes: np.ndarray) -> np.ndarray:
     """One int64 per row, equal exactly where the rows' tuples of codes are (mixed radix: a code of -1,
     lookup's miss, is a value too; re-numbered densely when the next column would overflow)."""
