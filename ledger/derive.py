@@ -61,7 +61,8 @@ def claim_codes(ledger) -> dict:
         (subject, baseline), entities = encode(c["subject"], c["baseline"])
         [metric], metrics = encode(c["metric"])
         [context], contexts = _context_codes(ledger)
-        [value], [qualifier] = encode(c["value"])[0], encode(c["qualifier"])[0]
+        [value], _ = encode(c["value"])
+        [qualifier], _ = encode(c["qualifier"])
         return {"subject": subject, "baseline": baseline, "metric": metric, "context_key": context, "value": value,
                 "qualifier": qualifier, "unit": lookup(c["unit"], UNIT_NAMES),
                 "entities": entities, "metrics": metrics, "contexts": contexts}
