@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .codes import combined, decode, encode, groups, join, lookup
 from .contexts import context_keys
 from .intervals import div as _div, mul as _mul
 from .units import UNITS, conversions
@@ -45,37 +46,73 @@ def alternative_units(ledger) -> np.ndarray:
     return ledger.memo("alternative_units", run)
 
 
-def _kept(ledger, alt: bool):
-    """The claims' SAME columns (under the alternative readings with `alt`: every ambiguous claim read with its
-    alternative_unit), the rows that compute (a number, a known unit, a metric: claims whose metric is empty
-    speak of no known quantity, and L101 reports them) and their group ids. With `alt`, only rows of a
-    metric and context some alternative reading concerns: the rest derive as recorded."""
+UNIT_NAMES = list(UNITS)  # a unit's code is its place here
+_LEVEL = np.array([u.kind in ("level", "quantity") for u in UNITS.values()])  # a dimensioned value (3.2 ms) is a level too
+_COMPARISON = np.isin(UNIT_NAMES, ["ratio", "pp", "relative_percent"])
+_PP, _PERCENT, _RATIO, _RELATIVE = (UNIT_NAMES.index(n) for n in ("pp", "percent", "ratio", "relative_percent"))
+
+
+def claim_codes(ledger) -> dict:
+    """Integer codes of the claims' columns the derivations join and group on (see ledger/codes.py), and
+    the vocabularies of the joined ones: subject and baseline share one (a baseline meets a subject).
+    Cached."""
     def run():
-        c = ledger.claims[[*SAME[:3], *SAME[4:]]].assign(context_key=context_keys(ledger))[list(SAME)]
-        keep = ledger.values["num"].notna().to_numpy() & (c["metric"] != "").to_numpy()
+        c = ledger.claims
+        (subject, baseline), entities = encode(c["subject"], c["baseline"])
+        [metric], metrics = encode(c["metric"])
+        [context], contexts = _context_codes(ledger)
+        [value], _ = encode(c["value"])
+        [qualifier], _ = encode(c["qualifier"])
+        return {"subject": subject, "baseline": baseline, "metric": metric, "context_key": context, "value": value,
+                "qualifier": qualifier, "unit": lookup(c["unit"], UNIT_NAMES),
+                "entities": entities, "metrics": metrics, "contexts": contexts}
+    return ledger.memo("claim_codes", run)
+
+
+def _context_codes(ledger) -> tuple[list[np.ndarray], list[str]]:
+    """Codes of the claims' context keys (see encode), worked out on the distinct context cells."""
+    [cell], _ = encode(ledger.claims["context"])
+    _, first = np.unique(cell, return_index=True)  # a row of each distinct cell
+    code, keys = pd.factorize(context_keys(ledger)[first])
+    return [code[cell]], list(keys)
+
+
+def _kept(ledger, alt: bool):
+    """Per claim row its unit's code (under the alternative readings with `alt`: every ambiguous claim read
+    with its alternative_unit; -1 for an unknown unit), the rows that compute (a number, a known unit, a
+    metric: claims whose metric is empty speak of no known quantity, and L101 reports them) and their
+    group ids (claims of equal SAME columns). With `alt`, only rows of a metric and context some
+    alternative reading concerns: the rest derive as recorded."""
+    def run():
+        codes = claim_codes(ledger)
+        unit = codes["unit"]
+        keep = ledger.values["num"].notna().to_numpy() & (ledger.claims["metric"] != "").to_numpy()
         if alt:
             other = alternative_units(ledger)
-            c = c.assign(unit=np.where(other != "", other, c["unit"].to_numpy(dtype=object)))
-            key = c["metric"] + "\x1f" + c["context_key"]
-            keep = keep & key.isin(key[other != ""].unique()).to_numpy(bool)
-        keep = np.flatnonzero(keep & c["unit"].isin(list(UNITS)).to_numpy())
-        gid = c.iloc[keep].groupby(SAME, sort=False, dropna=False).ngroup().to_numpy()
-        return c, keep, gid
+            unit = np.where(other != "", lookup(other, UNIT_NAMES), unit)
+            if (other != "").any():
+                key = combined(codes["metric"], codes["context_key"])
+                keep = keep & np.isin(key, key[other != ""])
+            else:
+                keep = np.zeros_like(keep)
+        keep = np.flatnonzero(keep & (unit >= 0))
+        gid = groups(*(unit[keep] if k == "unit" else codes[k][keep] for k in SAME))
+        return unit, keep, gid
     return ledger.memo(f"claims_kept:{alt}", run)
 
 
 def claim_frame(ledger, alt: bool = False) -> pd.DataFrame:
-    """One row per group of claims that say the same thing: its first row (`row`, `claim_id`) and the
-    group's id (`group`; see group_rows). With `alt`, under the alternative readings (see _kept). Cached."""
+    """One row per group of claims that say the same thing: its first row (`row`), the group's id (`group`;
+    see group_rows), its bounds (`lo`, `hi`) and the codes of its subject, baseline, metric, context_key
+    and unit (see claim_codes; the unit's under the alternative readings with `alt`, see _kept). Cached."""
     def run():
-        units, keep, gid = _kept(ledger, alt)
-        c = ledger.claims[["claim_id", "context", *SAME[:3], *SAME[4:]]].iloc[keep].copy()
-        c["unit"] = units["unit"].iloc[keep].to_numpy()
-        c["context_key"] = units["context_key"].iloc[keep].to_numpy()
+        unit, keep, gid = _kept(ledger, alt)
+        _, first = np.unique(gid, return_index=True)  # in row order, as group ids are numbered
+        rows = keep[first]
+        codes = claim_codes(ledger)
         v = ledger.values
-        c["lo"], c["hi"], c["row"] = v["blo"].to_numpy()[keep], v["bhi"].to_numpy()[keep], keep
-        c["group"] = gid
-        return c[~c.duplicated("group")]
+        return pd.DataFrame({"row": rows, "group": gid[first], "lo": v["blo"].to_numpy()[rows], "hi": v["bhi"].to_numpy()[rows],
+                             **{k: codes[k][rows] for k in ("subject", "baseline", "metric", "context_key")}, "unit": unit[rows]})
     return ledger.memo(f"claim_groups:{alt}", run)
 
 
@@ -93,29 +130,43 @@ def _all_groups(ledger, alt: bool = False):
     return keep[order], ends - counts, ends
 
 
-def levels(c: pd.DataFrame) -> pd.DataFrame:
-    # a dimensioned value (3.2 ms, 40 GB) is a level too: a ratio or relative change of it implies another
-    level_units = [n for n, u in UNITS.items() if u.kind in ("level", "quantity")]
-    return c[c["unit"].isin(level_units) & (c["baseline"] == "")]
+def _no_baseline(ledger, c: pd.DataFrame) -> np.ndarray:
+    entities = claim_codes(ledger)["entities"]
+    return c["baseline"].to_numpy() == (entities.index("") if "" in entities else -1)
 
 
-def comparisons(c: pd.DataFrame) -> pd.DataFrame:
-    return c[c["unit"].isin(["ratio", "pp", "relative_percent"]) & (c["baseline"] != "")]
+def levels(ledger, c: pd.DataFrame) -> pd.DataFrame:
+    return c[_LEVEL[c["unit"].to_numpy()] & _no_baseline(ledger, c)]
 
 
-def _combine(lv: pd.DataFrame, cmp: pd.DataFrame, forward: bool) -> pd.DataFrame:
+def comparisons(ledger, c: pd.DataFrame) -> pd.DataFrame:
+    return c[_COMPARISON[c["unit"].to_numpy()] & ~_no_baseline(ledger, c)]
+
+
+def _context_keys(ledger, rows) -> pd.Series:
+    codes = claim_codes(ledger)
+    return decode(codes["context_key"][rows], codes["contexts"])
+
+
+def _text(ledger, column: str, rows) -> pd.Series:
+    """The claims' column at these rows, indexed 0..n-1 (Arrow take)."""
+    return ledger.claims[column].iloc[rows].reset_index(drop=True)
+
+
+def _combine(ledger, lv: pd.DataFrame, cmp: pd.DataFrame, forward: bool) -> pd.DataFrame:
     """Forward: a subject level and a comparison imply the baseline level; backward: the reverse."""
     on = "subject" if forward else "baseline"
-    m = lv.merge(cmp, left_on=["subject", *KEY], right_on=[on, *KEY], suffixes=("_l", "_c"))
+    li, ci = join([lv[k].to_numpy() for k in ("subject", *KEY)], [cmp[k].to_numpy() for k in (on, *KEY)])
+    l, c = lv.iloc[li], cmp.iloc[ci]
+    unit_l, unit_c = l["unit"].to_numpy(), c["unit"].to_numpy()
+    use = ~((unit_c == _PP) & (unit_l != _PERCENT))  # points only combine with percent levels
     if not forward:
-        m = m[m["subject_l"] == m["baseline_c"]]
-    m = m[~((m["unit_c"] == "pp") & (m["unit_l"] != "percent"))]  # points only combine with percent levels
-    if m.empty:
+        use &= l["subject"].to_numpy() == c["baseline"].to_numpy()
+    l, c, unit_l, unit_c = l[use], c[use], unit_l[use], unit_c[use]
+    if l.empty:
         return pd.DataFrame(columns=COLUMNS)
-    llo, lhi, clo, chi = (m[c].to_numpy(float) for c in ("lo_l", "hi_l", "lo_c", "hi_c"))
-    lo, hi = np.full(len(m), np.nan), np.full(len(m), np.nan)
-    unit_c = m["unit_c"].to_numpy()
-    ratio, pp, rel = unit_c == "ratio", unit_c == "pp", unit_c == "relative_percent"
+    llo, lhi, clo, chi = l["lo"].to_numpy(float), l["hi"].to_numpy(float), c["lo"].to_numpy(float), c["hi"].to_numpy(float)
+    ratio, pp, rel = unit_c == _RATIO, unit_c == _PP, unit_c == _RELATIVE
     flo, fhi = np.where(rel, 1 + clo / 100, clo), np.where(rel, 1 + chi / 100, chi)  # relative change -> factor
     factor = ratio | rel
     if forward:
@@ -126,14 +177,16 @@ def _combine(lv: pd.DataFrame, cmp: pd.DataFrame, forward: bool) -> pd.DataFrame
         mlo, mhi = _mul(llo, lhi, flo, fhi)
         lo, hi = np.where(factor, mlo, llo + clo), np.where(factor, mhi, lhi + chi)
         op = np.where(ratio, " * ", np.where(pp, " + ", " * (1 + r/100), r = "))
-    how = _join(m["value_l"], op, m["value_c"], " (", m["claim_id_l"], ", ", m["claim_id_c"], ")")
+    rows_l, rows_c = l["row"].to_numpy(), c["row"].to_numpy()
+    how = _join(_text(ledger, "value", rows_l), op, _text(ledger, "value", rows_c), " (", _text(ledger, "claim_id", rows_l), ", ",
+                _text(ledger, "claim_id", rows_c), ")")
     return pd.DataFrame({
         "kind": "baseline-level" if forward else "subject-level",
-        "target": m["baseline_c"] if forward else m["subject_c"],
-        "baseline": "", "metric": m["metric"], "context": m["context_l"],
-        "context_key": m["context_key"], "unit": m["unit_l"],
-        "lo": lo, "hi": hi, "source": m["row_l"].to_numpy(), "via": m["row_c"].to_numpy(), "how": how,
-        "source_group": m["group_l"].to_numpy(), "via_group": m["group_c"].to_numpy(),
+        "target": _text(ledger, "baseline" if forward else "subject", rows_c),
+        "baseline": "", "metric": _text(ledger, "metric", rows_l), "context": _text(ledger, "context", rows_l),
+        "context_key": _context_keys(ledger, rows_l), "unit": decode(unit_l, UNIT_NAMES),
+        "lo": lo, "hi": hi, "source": rows_l, "via": rows_c, "how": how,
+        "source_group": l["group"].to_numpy(), "via_group": c["group"].to_numpy(),
     })
 
 
@@ -147,15 +200,17 @@ def _join(*parts) -> np.ndarray:
     return np.asarray(pc.binary_join_element_wise(*cols, "").to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _relative_as_ratio(cmp: pd.DataFrame) -> pd.DataFrame:
-    rel = cmp[cmp["unit"] == "relative_percent"]
+def _relative_as_ratio(ledger, cmp: pd.DataFrame) -> pd.DataFrame:
+    rel = cmp[cmp["unit"].to_numpy() == _RELATIVE]
     if rel.empty:
         return pd.DataFrame(columns=COLUMNS)
+    rows = rel["row"].to_numpy()
     return pd.DataFrame({
-        "kind": "ratio-from-relative", "target": rel["subject"], "baseline": rel["baseline"], "metric": rel["metric"],
-        "context": rel["context"], "context_key": rel["context_key"], "unit": "ratio", "lo": 1 + rel["lo"] / 100, "hi": 1 + rel["hi"] / 100,
-        "source": rel["row"].to_numpy(), "via": rel["row"].to_numpy(),
-        "how": _join("1 + (", rel["value"], ")/100 (", rel["claim_id"], ")"),
+        "kind": "ratio-from-relative", "target": _text(ledger, "subject", rows), "baseline": _text(ledger, "baseline", rows),
+        "metric": _text(ledger, "metric", rows), "context": _text(ledger, "context", rows),
+        "context_key": _context_keys(ledger, rows), "unit": "ratio",
+        "lo": 1 + rel["lo"].to_numpy() / 100, "hi": 1 + rel["hi"].to_numpy() / 100, "source": rows, "via": rows,
+        "how": _join("1 + (", _text(ledger, "value", rows), ")/100 (", _text(ledger, "claim_id", rows), ")"),
         "source_group": rel["group"].to_numpy(), "via_group": rel["group"].to_numpy(),
     })
 
@@ -171,8 +226,8 @@ def derivations(ledger, alt: bool = False) -> pd.DataFrame:
 
 def _derive(ledger, alt: bool = False) -> pd.DataFrame:
     c = claim_frame(ledger, alt)
-    lv, cmp = levels(c), comparisons(c)
-    parts = [_combine(lv, cmp, forward=True), _combine(lv, cmp, forward=False), _relative_as_ratio(cmp)]
+    lv, cmp = levels(ledger, c), comparisons(ledger, c)
+    parts = [_combine(ledger, lv, cmp, forward=True), _combine(ledger, lv, cmp, forward=False), _relative_as_ratio(ledger, cmp)]
     parts = [p for p in parts if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     if alt and len(out):
@@ -183,21 +238,34 @@ def _derive(ledger, alt: bool = False) -> pd.DataFrame:
     return out
 
 
+def unit_dimensions(units) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The code of each unit's dimension (a typed unit, or a word no one reads, is its own dimension; see
+    units.conversions) and its factor to the dimension's base unit: per unit code (UNIT_NAMES), then per
+    cell of `units`, codes of one vocabulary. Worked out per distinct unit."""
+    (known, cells), names = encode(pd.Series(UNIT_NAMES, dtype=object), units)  # UNIT_NAMES keep their codes
+    dimension, factor = conversions(pd.Series(names, dtype=object))
+    dimension = pd.factorize(dimension)[0]
+    return dimension[known], factor[known], dimension[cells], factor[cells]
+
+
 def recorded_matches(ledger, d: pd.DataFrame, alt: bool = False) -> pd.DataFrame:
     """Pairs (derivation, recorded claim) that speak of the same quantity: same target, baseline,
     metric, context and unit. The derivation's own inputs are not matches. One row per group of recorded
-    claims: `row` is a row of the group that is neither the source nor the via row (groups that have none
-    are dropped)."""
+    claims: `d` (the derivation's position in d), its `source` and `via`, the recorded `group`, its bounds
+    converted to the derivation's unit (`lo_r`, `hi_r`) and `row`, a row of the group that is neither the
+    source nor the via row (groups that have none are dropped)."""
     c = claim_frame(ledger, alt)
+    codes = claim_codes(ledger)
     # units of one dimension are one unit: a value implied in ms meets one recorded in s, converted to ms
-    (dim_d, f_d), (dim_c, f_c) = conversions(d["unit"].astype("str")), conversions(c["unit"])
-    m = d.reset_index(names="d").assign(dimension=dim_d, _f=f_d).merge(
-        c.assign(dimension=dim_c, _f_r=f_c), left_on=["target", "baseline", "metric", "context_key", "dimension"],
-        right_on=["subject", "baseline", "metric", "context_key", "dimension"], suffixes=("", "_r"))
-    if m.empty:
-        return m
-    scale = m["_f_r"].to_numpy(float) / m["_f"].to_numpy(float)
-    m["lo_r"], m["hi_r"] = m["lo_r"].to_numpy(float) * scale, m["hi_r"].to_numpy(float) * scale
+    dim_u, f_u, dim_d, f_d = unit_dimensions(d["unit"])
+    dim_c, f_c = dim_u[c["unit"].to_numpy()], f_u[c["unit"].to_numpy()]
+    implied = [lookup(d["target"], codes["entities"]), lookup(d["baseline"], codes["entities"]),
+               lookup(d["metric"], codes["metrics"]), lookup(d["context_key"], codes["contexts"]), dim_d]
+    di, ri = join(implied, [*(c[k].to_numpy() for k in ("subject", "baseline", "metric", "context_key")), dim_c])
+    r = c.iloc[ri]
+    scale = f_c[ri] / f_d[di]
+    m = pd.DataFrame({"d": di, "source": d["source"].to_numpy()[di], "via": d["via"].to_numpy()[di], "group": r["group"].to_numpy(),
+                      "lo_r": r["lo"].to_numpy(float) * scale, "hi_r": r["hi"].to_numpy(float) * scale})
     order, starts, ends = ledger.memo(f"claim_groups_all:{alt}", lambda: _all_groups(ledger, alt))
     g = m["group"].to_numpy(np.int64)
     s, v = m["source"].to_numpy(np.int64), m["via"].to_numpy(np.int64)

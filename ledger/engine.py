@@ -99,7 +99,7 @@ LAST_USE = {
     "reading_decisions": "L408", "readings_unsaid": "L408",
     "metrics": "L410",
     "_bounds": "L412", "relation_verdicts": "L412", "rows_by_id": "L412",
-    "alternative_units": "L501", "column:claims.unit": "L501", "context_keys": "L501", "values": "L501",
+    "alternative_units": "L501", "claim_codes": "L501", "column:claims.unit": "L501", "context_keys": "L501", "values": "L501",
     "column:entities.entity": "L504", "entity_names": "L504",
     "column:claims.baseline": "L506", "column:claims.context": "L506", "column:claims.group": "L506",
     "column:claims.metric": "L506", "column:claims.quote": "L506", "column:claims.subject": "L506",

@@ -106,7 +106,11 @@ def slack(*bounds):
 
 def disjoint(lo1, hi1, lo2, hi2):
     """Whether intervals are apart by more than the edge tolerance; scalars or arrays (vectorised)."""
-    s = slack(lo1, hi1, lo2, hi2)
+    bounds = (lo1, hi1, lo2, hi2)
+    if all(isinstance(b, (int, float)) for b in bounds):  # one pair (a relation's comparison): numpy would cost more
+        s = _EPS * max([1.0, *(abs(b) for b in bounds if math.isfinite(b))])
+        return lo1 > hi2 + s or lo2 > hi1 + s
+    s = slack(*bounds)
     return (np.asarray(lo1) > np.asarray(hi2) + s) | (np.asarray(lo2) > np.asarray(hi1) + s)
 
 

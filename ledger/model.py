@@ -8,6 +8,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .codes import encode
 from .layout import Layout
 from .intervals import Interval
 from .numbers import CANONICAL_VALUE_PATTERN
@@ -25,7 +26,8 @@ def value_intervals(values: pd.Series) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(values, pa.string())
+    [code], distinct = encode(values)  # a million values are far fewer distinct texts: parse each once
+    arr = pa.array(distinct, pa.string())
     ok = pc.fill_null(pc.match_substring_regex(arr, CANONICAL_VALUE_PATTERN), False)  # exactly what the schema accepts
     good = pc.if_else(ok, arr, pa.scalar("0", pa.string()))
     parts = pc.extract_regex(good, r"^-?[0-9]+(?:\.(?P<frac>[0-9]+))?(?:e(?P<exp>[0-9]+))?$")
@@ -33,7 +35,7 @@ def value_intervals(values: pd.Series) -> pd.DataFrame:
     q = pc.subtract(exp, pc.utf8_length(pc.struct_field(parts, "frac"))).to_numpy().astype("float64")
     num = pc.cast(good, pa.float64()).to_numpy()
     bad = ~ok.to_numpy(zero_copy_only=False)
-    num, q = np.where(bad, np.nan, num), np.where(bad, np.nan, q)
+    num, q = np.where(bad, np.nan, num)[code], np.where(bad, np.nan, q)[code]
     with np.errstate(over="ignore", invalid="ignore"):  # 1e999 is inf (L301 says it is too large), its interval NaN
         half = 0.5 * np.power(10.0, q)
         return pd.DataFrame({"num": num, "q": q, "lo": num - half, "hi": num + half}, index=values.index)
@@ -47,20 +49,20 @@ def qualifier_bounds(v: pd.DataFrame, qualifier: pd.Series, unit: pd.Series | No
     least x, `about` x widens by ABOUT_SLACK; `exact`, `average` and `maximum` (an attained maximum, "a
     maximum 57.34% difference") keep the rounding interval. With `unit`, the bounds are clipped to the
     unit's range: "up to 4x" is (0, 4], "about 1%" does not reach below 0%."""
-    lo, hi = v["lo"].copy(), v["hi"].copy()
-    q = qualifier.to_numpy()
-    lo[q == "up_to"] = -np.inf
-    hi[q == "at_least"] = np.inf
-    about = q == "about"
-    slack = (v["num"].abs() * ABOUT_SLACK)[about]
-    lo[about] -= slack
-    hi[about] += slack
+    lo, hi = v["lo"].to_numpy(float).copy(), v["hi"].to_numpy(float).copy()
+    [code], names = encode(qualifier)  # masks compared on codes, not a million strings
+    said = {name: code == names.index(name) if name in names else np.zeros(len(code), bool) for name in ("up_to", "at_least", "about")}
+    lo[said["up_to"]] = -np.inf
+    hi[said["at_least"]] = np.inf
+    slack = np.abs(v["num"].to_numpy(float)) * ABOUT_SLACK
+    lo[said["about"]] -= slack[said["about"]]
+    hi[said["about"]] += slack[said["about"]]
     if unit is not None:
         least, most = unit_bounds(unit)
         # a value wholly outside its unit's range keeps its interval: L301 reports the value itself
-        inside = ~((hi.to_numpy() < least) | (lo.to_numpy() > most))
-        lo, hi = lo.where(~inside, np.maximum(lo, least)), hi.where(~inside, np.minimum(hi, most))
-    return lo, hi
+        inside = ~((hi < least) | (lo > most))
+        lo, hi = np.where(inside, np.maximum(lo, least), lo), np.where(inside, np.minimum(hi, most), hi)
+    return pd.Series(lo, index=v.index), pd.Series(hi, index=v.index)
 
 
 @dataclass
@@ -126,6 +128,18 @@ class Ledger:
         """claim_id -> row (the last row, if an id repeats: L105 reports it). Built in C from the column list."""
         ids = self.column("claims", "claim_id")
         return dict(zip(ids, range(len(ids))))
+
+    def rows_of(self, ids) -> dict[str, int]:
+        """claim_id -> row for the given ids the ledger has (the last row, if an id repeats: L105 reports it):
+        one Arrow lookup in the claim_id column, for a few ids (rows_by_id builds a dict of every id)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = pa.array(self.claims["claim_id"], pa.large_string())
+        # probe the column against the few ids (hashing a million would cost what the dict does)
+        hit = pc.is_in(column, value_set=pa.array(list(dict.fromkeys(ids)), pa.large_string())).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(hit)
+        return dict(zip(column.filter(hit).to_pylist(), rows.tolist()))  # a later row of an id overwrites an earlier
 
     @cached_property
     def abstracts(self) -> dict[str, str]:

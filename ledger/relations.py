@@ -32,6 +32,7 @@ class Verdict:
     reason: str = ""  # why it cannot be checked, or which comparisons fail
     claims: tuple[str, ...] = ()  # the claim_ids it names, in order, once each
     papers: tuple[str, ...] = ()  # their papers, in order, once each
+    rows: tuple[int, ...] = ()  # the claims' rows, when the ledger has every one
     outcome: Outcome | None = None
     error: FormulaError | None = None  # the parse error, when it does not parse
     unknown: tuple[str, ...] = field(default=())  # claim_ids the ledger lacks
@@ -61,26 +62,32 @@ def _judge_all(ledger) -> list[Verdict]:
     if "relations" not in ledger.tables:
         return []
     t = ledger.tables["relations"].frame
-    ids = ledger.rows_by_id
-    papers = ledger.column("claims", "paper_id")
-    out = []
+    parsed = []  # (what every verdict says, the parsed relation or the parse error)
     for row, (rid, formula, kind, description) in enumerate(zip(
             _cells(t, "relation_id"), _cells(t, "formula"), _cells(t, "kind"), _cells(t, "description"))):
         if not formula:
             continue  # the schema reports the empty cell (L101)
         base = dict(row=row, relation_id=rid, formula=formula, kind=kind or "fact", description=description)
         try:
-            rel = parse_relation(formula)
+            parsed.append((base, parse_relation(formula)))
         except FormulaError as e:
-            out.append(Verdict(**base, verdict=UNCHECKED, reason=f"does not parse: {e}", error=e))
+            parsed.append((base, e))
+    # the rows of the claims the relations name, looked up at once (not a dict of every claim_id)
+    ids = ledger.rows_of(c for _, rel in parsed if not isinstance(rel, FormulaError) for c in refs(rel))
+    paper = dict(zip(ids, ledger.claims["paper_id"].iloc[list(ids.values())].tolist()))
+    out = []
+    for base, rel in parsed:
+        if isinstance(rel, FormulaError):
+            out.append(Verdict(**base, verdict=UNCHECKED, reason=f"does not parse: {rel}", error=rel))
             continue
         named = tuple(dict.fromkeys(refs(rel)))
         base["claims"] = named
-        base["papers"] = tuple(dict.fromkeys(papers[ids[c]] for c in named if c in ids))
+        base["papers"] = tuple(dict.fromkeys(paper[c] for c in named if c in ids))
         unknown = tuple(c for c in named if c not in ids)
         if unknown:
             out.append(Verdict(**base, verdict=UNCHECKED, reason=f"names unknown claims: {', '.join(unknown)}", unknown=unknown))
             continue
+        base["rows"] = tuple(ids[c] for c in named)
         env = {c: ledger.interval(ids[c]) for c in named}
         bad = [c for c, i in env.items() if math.isnan(i.lo) or math.isnan(i.hi)]
         if bad:

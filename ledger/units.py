@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -96,10 +98,13 @@ DIRECTIONS = ("higher", "lower", "neutral")
 
 
 def unit_bounds(units) -> tuple["np.ndarray", "np.ndarray"]:
-    """Per unit name (a pandas Series), its bounds (Unit.bounds); an unknown unit is unbounded (the schema reports it)."""
-    lo = units.map({n: u.bounds[0] for n, u in UNITS.items()}).fillna(-math.inf)
-    hi = units.map({n: u.bounds[1] for n, u in UNITS.items()}).fillna(math.inf)
-    return lo.to_numpy(float), hi.to_numpy(float)
+    """Per unit name (a pandas Series), its bounds (Unit.bounds); an unknown unit is unbounded (the schema reports it).
+    Looked up per distinct name (a million cells are a few units)."""
+    from .codes import encode
+
+    [code], names = encode(units)
+    lo, hi = zip(*(UNITS[n].bounds if n in UNITS else (-math.inf, math.inf) for n in names)) if names else ((), ())
+    return np.asarray(lo, float)[code], np.asarray(hi, float)[code]
 
 
 def dimension_of(unit: str) -> str:
@@ -112,15 +117,21 @@ def conversions(units) -> tuple["np.ndarray", "np.ndarray"]:
     """Per unit name (a pandas Series): its dimension (a typed unit, or a word no one reads, is its own
     dimension, with factor 1) and its factor to the dimension's base unit. Worked out once per distinct unit:
     a canonical one from the table; a non-canonical spelling pint reads (L305) as pint reads it."""
-    import numpy as np
+    from .codes import encode
 
-    table = {n: (u.dimension or n, u.factor) for n, u in UNITS.items()}
-    for name in set(units.unique().tolist()) - set(table):
+    def convert(name):
+        if name is None:  # a missing cell: no dimension, no factor
+            return "", math.nan
+        if name in UNITS:
+            return UNITS[name].dimension or name, UNITS[name].factor
         r = read(name)
-        table[name] = (r.dimension, r.factor) if r is not None and r.dimension else (name, 1.0)
-    dim = units.map({n: d for n, (d, _) in table.items()}).fillna("")
-    factor = units.map({n: f for n, (_, f) in table.items()}).astype(float)
-    return dim.to_numpy(object), factor.to_numpy(float)
+        return (r.dimension, r.factor) if r is not None and r.dimension else (name, 1.0)
+
+    [code], names = encode(units)
+    table = [convert(n) for n in names]
+    dim = np.array([d for d, _ in table] or [""], dtype=object)
+    factor = np.array([f for _, f in table] or [1.0], dtype=float)
+    return dim[code], factor[code]
 
 
 # pint: the registry that reads a unit cell that is not canonical. Small and of our own: pint's default

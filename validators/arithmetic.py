@@ -9,7 +9,10 @@ import re
 from typing import Iterator
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..codes import encode
 from ..derive import alternative_units, derivations, group_rows, recorded_matches
 from ..intervals import Interval, below, disjoint
 from ..registry import Hit, check
@@ -25,9 +28,11 @@ def _quote(ledger, row: int) -> str:
 def _outside(d):
     """Which implied values lie outside their unit's range."""
     lo, hi = d["lo"].to_numpy(float), d["hi"].to_numpy(float)
-    unit_min = d["unit"].map(lambda n: -np.inf if UNITS[n].minimum is None else UNITS[n].minimum).to_numpy(float)
-    unit_max = d["unit"].map(lambda n: np.inf if UNITS[n].maximum is None else UNITS[n].maximum).to_numpy(float)
-    open_min = d["unit"].map(lambda n: UNITS[n].open_min).to_numpy(bool)
+    [unit], names = encode(d["unit"])  # each unit's range looked up once, not per value
+    units = [UNITS[n] for n in names]
+    unit_min = np.array([-np.inf if u.minimum is None else u.minimum for u in units], float)[unit]
+    unit_max = np.array([np.inf if u.maximum is None else u.maximum for u in units], float)[unit]
+    open_min = np.array([u.open_min for u in units], bool)[unit]
     return np.where(open_min, below(hi, unit_min, True), disjoint(lo, hi, unit_min, np.inf)) | disjoint(lo, hi, -np.inf, unit_max)
 
 
@@ -92,9 +97,13 @@ def implied_conflict(ledger) -> Iterator[Hit]:
     if d.empty:
         return
     m = recorded_matches(ledger, d)
-    apart = disjoint(m["lo"].to_numpy(float), m["hi"].to_numpy(float), m["lo_r"].to_numpy(float), m["hi_r"].to_numpy(float))
+    at = m["d"].to_numpy()
+    apart = disjoint(d["lo"].to_numpy(float)[at], d["hi"].to_numpy(float)[at], m["lo_r"].to_numpy(float), m["hi_r"].to_numpy(float))
     seen: set[frozenset] = set()
-    hits = m[apart]
+    found = m[apart]
+    hits = d.iloc[found["d"].to_numpy()].reset_index(drop=True).assign(
+        row=found["row"].to_numpy(), lo_r=found["lo_r"].to_numpy(), hi_r=found["hi_r"].to_numpy())
+    values = ledger.claims["value"]
     for r, vias in zip(hits.itertuples(), group_rows(ledger, hits["via_group"])):
         rows = frozenset({int(r.source), int(r.via), int(r.row)})
         if rows in seen:
@@ -103,24 +112,24 @@ def implied_conflict(ledger) -> Iterator[Hit]:
         implied = Interval(float(r.lo), float(r.hi))
         unit = f" {r.unit}" if r.unit in DIMENSIONED else ""  # a recorded value of another prefix is shown converted
         recorded_at = Interval(float(r.lo_r), float(r.hi_r))
+        value = values.iat[int(r.row)]
         note = _under_alternative(ledger, r.kind, int(r.source), int(r.via), lambda i, _: not i.meets(recorded_at))
         message = (f"implies {r.metric} of {r.target} = {implied}{unit} (from {r.how}), but {_quote(ledger, int(r.row))} records "
-                   f"{r.value} = {recorded_at}{unit}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}{note}")
+                   f"{value} = {recorded_at}{unit}; quotes: {_quote(ledger, int(r.source))}, {_quote(ledger, int(r.via))}{note}")
         for via in vias:
-            yield Hit(int(via), "value", message, str(implied), r.value)
+            yield Hit(int(via), "value", message, str(implied), value)
         recorded = ledger.claims["claim_id"]
-        yield Hit(int(r.row), "value", f"{r.value} of {recorded.iat[int(r.row)]} = {recorded_at}{unit} contradicts "
-                  f"{r.metric} of {r.target} = {implied}{unit} implied by {r.how}{note}", str(implied), r.value)
+        yield Hit(int(r.row), "value", f"{value} of {recorded.iat[int(r.row)]} = {recorded_at}{unit} contradicts "
+                  f"{r.metric} of {r.target} = {implied}{unit} implied by {r.how}{note}", str(implied), value)
 
 
 def _relation_hits(ledger, v) -> Iterator[Hit]:
     """A violated relation: on its row of relations.csv and on each claim it names, where a pull request changes them."""
     message = f"relation {v.relation_id} ({v.kind}) fails: {v.reason.removeprefix('cannot hold: ')}"
     yield Hit(v.row, "formula", message, "comparisons that can hold", v.reason.removeprefix("cannot hold: "), table="relations")
-    ids = ledger.rows_by_id
-    for ref in v.claims:
-        yield Hit(ids[ref], "value", f"{message} (relations.csv line {ledger.tables['relations'].lines[v.row]})",
-                  "comparisons that can hold", ledger.claims["value"].iat[ids[ref]])
+    for row in v.rows:
+        yield Hit(row, "value", f"{message} (relations.csv line {ledger.tables['relations'].lines[v.row]})",
+                  "comparisons that can hold", ledger.claims["value"].iat[row])
 
 
 @check("L403", "relation-violated")
@@ -173,6 +182,7 @@ def relation_undocumented(ledger) -> Iterator[Hit]:
                           "each paper_id named", ", ".join(unnamed), table="relations")
 
 
+_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # what str.strip() strips
 _SIZE = re.compile(r"[1-9][0-9]{0,11}")  # the schema reports any other size (number-format)
 
 
@@ -193,19 +203,23 @@ def accuracy_not_reachable(ledger) -> Iterator[Hit]:
         return
     c, v = ledger.claims, ledger.values
     lo, hi = v["lo"].to_numpy(float), v["hi"].to_numpy(float)
-    candidates = (c["unit"] == "percent").to_numpy() & (c["qualifier"] == "exact").to_numpy() & np.isfinite(lo) & np.isfinite(hi)
-    parts = c["context"][candidates].str.split(";").explode().str.strip()  # index: the claim's row
-    parts = parts[parts.isin(list(bench))]
-    if parts.empty:
+    candidates = np.flatnonzero((c["unit"] == "percent").to_numpy() & (c["qualifier"] == "exact").to_numpy() & np.isfinite(lo) & np.isfinite(hi))
+    # the candidates' context items (split at ";", stripped as str.strip does), each with its claim's row
+    lists = pc.split_pattern(pa.array(c["context"], pa.large_string()).take(candidates), ";")
+    items = pc.utf8_trim(pc.list_flatten(lists), characters=_WHITESPACE)
+    names = pa.array(list(bench), pa.large_string())
+    at = pc.index_in(items, value_set=names).to_numpy(zero_copy_only=False)  # the item's benchmark, NaN for none
+    on = ~np.isnan(at)
+    if not on.any():
         return
-    rows = parts.index.to_numpy()
-    n = parts.map(lambda name: bench[name][0]).to_numpy(float)
-    shares = {f"{name}|{metric}" for name, (_, metrics, _) in bench.items() for metric in metrics}
-    metric = np.asarray(ledger.column("claims", "metric"), dtype=object)[rows]
-    applies = np.array([p in shares for p in parts.to_numpy(dtype=object) + "|" + metric], dtype=bool)
+    rows, at = candidates[pc.list_parent_indices(lists).to_numpy()][on], at[on].astype(np.int64)
+    n = np.array([size for size, _, _ in bench.values()], float)[at]
+    shares = pa.array([f"{name}|{metric}" for name, (_, metrics, _) in bench.items() for metric in metrics], pa.large_string())
+    metric = pa.array(c["metric"], pa.large_string()).take(rows)
+    applies = pc.is_in(pc.binary_join_element_wise(names.take(at), metric, pa.scalar("|", pa.large_string())), value_set=shares).to_numpy(zero_copy_only=False)
     k_lo, k_hi = np.ceil(lo[rows] * n / 100 - 1e-9), np.floor(hi[rows] * n / 100 + 1e-9)
-    for row, name, size, a, b in zip(rows[applies & (k_lo > k_hi)], parts[applies & (k_lo > k_hi)], n[applies & (k_lo > k_hi)].astype(int),
-                                     k_hi[applies & (k_lo > k_hi)].astype(int), k_lo[applies & (k_lo > k_hi)].astype(int)):
+    fail = applies & (k_lo > k_hi)
+    for row, name, size, a, b in zip(rows[fail], names.take(at[fail]).to_pylist(), n[fail].astype(int), k_hi[fail].astype(int), k_lo[fail].astype(int)):
         near = ", ".join(f"{k}/{size} = {100 * k / size:.4g}%" for k in (a, b))
         yield Hit(int(row), "value", f"{c['value'].iat[row]}% is not k/{size} for any whole k on {name} ({near})", f"k/{size}", c["value"].iat[row])
 
@@ -213,7 +227,8 @@ def accuracy_not_reachable(ledger) -> Iterator[Hit]:
 @check("L406", "benchmark-size-mismatch")
 def benchmark_size_mismatch(ledger) -> Iterator[Hit]:
     """A benchmark size in vocab/benchmarks.csv names its source (a claim_id whose value agrees, or a URL)."""
-    t, ids = ledger.tables["benchmarks"].frame, ledger.rows_by_id
+    t = ledger.tables["benchmarks"].frame
+    ids = ledger.rows_of(t["source"])
     for row, (name, size, source) in enumerate(zip(t["benchmark"], t["size"], t["source"])):
         if source and source not in ids and not source.startswith(("http://", "https://")):
             yield Hit(row, "source", f"{name}: source {source!r} is neither a claim_id nor a URL", "a claim_id or an http(s) URL",

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..contexts import canonical_of, context_keys, entity_index, inline_entities, items
-from ..derive import alternative_units
+from ..codes import groups, repeated
+from ..derive import alternative_units, claim_codes, unit_dimensions
 from ..intervals import disjoint
 from ..registry import Hit, check
 from ..suggest import Suggestions
@@ -17,6 +18,7 @@ from ..text import normalise
 from ..units import DIMENSIONED, conversions
 
 QUANTITY = ["subject", "metric", "context", "unit", "baseline", "qualifier"]
+_CODE = {"context": "context_key"}  # the claim_codes column a QUANTITY column is compared by
 ROW = ["paper_id", "subject", "metric", "value", "unit", "baseline", "context", "qualifier", "quote"]
 
 
@@ -31,39 +33,41 @@ def value_conflict(ledger) -> Iterator[Hit]:
     c, v = ledger.claims, ledger.values
     # contexts compare as sets of items with entity aliases folded (ledger/contexts.py); dimensioned units
     # compare in their dimension's base unit (500 ms is 0.5 s), rounding intervals scaled alike
-    dim, factor = conversions(c["unit"])
-    frame = c[QUANTITY].assign(context=context_keys(ledger), unit=dim, lo=v["lo"].to_numpy() * factor,
-                               hi=v["hi"].to_numpy() * factor, row=np.arange(len(c)))
-    frame = frame[v["num"].notna().to_numpy()]
-    dup = frame[frame.duplicated(QUANTITY, keep=False)]
-    if dup.empty:
+    codes = claim_codes(ledger)
+    _, _, dimension, factor = unit_dimensions(c["unit"])
+    rows = np.flatnonzero(v["num"].notna().to_numpy())
+    quantity = groups(*(dimension[rows] if k == "unit" else codes[_CODE.get(k, k)][rows] for k in QUANTITY))
+    _, first_at = np.unique(quantity, return_index=True)
+    dup = np.bincount(quantity)[quantity] > 1
+    row, first = rows[dup], rows[first_at][quantity[dup]]  # each claim of a shared quantity, the quantity's first claim
+    lo, hi = v["lo"].to_numpy(float) * factor, v["hi"].to_numpy(float) * factor
+    apart = disjoint(lo[row], hi[row], lo[first], hi[first])
+    if not apart.any():
         return
-    first = dup.groupby(QUANTITY, sort=False)[["lo", "hi", "row"]].transform("first")
-    apart = disjoint(dup["lo"].to_numpy(float), dup["hi"].to_numpy(float), first["lo"].to_numpy(float), first["hi"].to_numpy(float))
-    value, quote, ids, unit = (np.asarray(ledger.column("claims", k), dtype=object) for k in ("value", "quote", "claim_id", "unit"))
-    shown = np.where(c["unit"].isin(DIMENSIONED).to_numpy(), value + " " + unit, value)  # "500 ms conflicts with 0.4 s"
-    against: dict[int, list[int]] = {}
+    value, quote, ids, unit = (c[k] for k in ("value", "quote", "claim_id", "unit"))
     other = alternative_units(ledger)
-    units = np.asarray(ledger.column("claims", "unit"), dtype=object)
-    read_as = np.where(other != "", other, units)  # the unit under the alternative readings
+
+    def shown(x: int) -> str:  # "500 ms conflicts with 0.4 s"
+        return f"{value.iat[x]} {unit.iat[x]}" if unit.iat[x] in DIMENSIONED else value.iat[x]
 
     def note(a: int, b: int) -> str:
         """What the alternative reading of an ambiguous claim makes of the conflict (see CONTRIBUTING.md, Readings)."""
-        said = ", ".join(f"{ids[x]} as {other[x]}" for x in (a, b) if other[x])
+        said = ", ".join(f"{ids.iat[x]} as {other[x]}" for x in (a, b) if other[x])
         if not said:
             return ""
-        if read_as[a] != read_as[b]:
+        if (other[a] or unit.iat[a]) != (other[b] or unit.iat[b]):  # the units under the alternative readings
             return f"; under the alternative reading ({said}) they are different quantities and the conflict does not arise"
         return f"; under the alternative reading ({said}) too"
-    for r, fr in zip(dup["row"].to_numpy()[apart].tolist(), first["row"].to_numpy()[apart].tolist()):
-        yield Hit(r, "value", f"{shown[r]} conflicts with {shown[fr]} of {ids[fr]} for the same quantity; "
-                  f"quotes: \"{quote[r]}\" vs \"{quote[fr]}\"{note(r, fr)}", value[fr], value[r])
+    against: dict[int, list[int]] = {}
+    for r, fr in zip(row[apart].tolist(), first[apart].tolist()):
+        yield Hit(r, "value", f"{shown(r)} conflicts with {shown(fr)} of {ids.iat[fr]} for the same quantity; "
+                  f"quotes: \"{quote.iat[r]}\" vs \"{quote.iat[fr]}\"{note(r, fr)}", value.iat[fr], value.iat[r])
         against.setdefault(fr, []).append(r)
-    for fr, rows in against.items():
-        others = ", ".join(f"{shown[r]} of {ids[r]}" for r in rows)
-        yield Hit(fr, "value", f"{shown[fr]} conflicts with {others} for the same quantity; quotes: \"{quote[fr]}\" vs "
-                  + ", ".join(f"\"{quote[r]}\"" for r in rows) + "".join(dict.fromkeys(note(fr, r) for r in rows)),
-                  " ".join(value[r] for r in rows), value[fr])
+    for fr, rs in against.items():
+        others = ", ".join(f"{shown(r)} of {ids.iat[r]}" for r in rs)
+        yield Hit(fr, "value", f"{shown(fr)} conflicts with {others} for the same quantity; quotes: \"{quote.iat[fr]}\" vs "
+                  + ", ".join(f"\"{quote.iat[r]}\"" for r in rs) + "".join(dict.fromkeys(note(fr, r) for r in rs)),
+                  " ".join(value.iat[r] for r in rs), value.iat[fr])
 
 
 @check("L502", "duplicate-claim")
@@ -71,7 +75,7 @@ def duplicate_claim(ledger) -> Iterator[Hit]:
     """No two rows record the same claim (same paper, quantity, value and quote) under different ids."""
     c = ledger.claims
     same = ROW[:-1]  # everything but the quote, which is compared normalised (spacing is not a difference)
-    candidates = c[c.duplicated(same, keep=False).to_numpy()]
+    candidates = c.iloc[repeated(c, ["value", *(k for k in same if k != "value")])]  # the most telling column first: fewer rows to narrow
     if candidates.empty:
         return
     first_row: dict[tuple, int] = {}

@@ -6,6 +6,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..codes import encode
 from ..registry import Hit, check
 from ..units import UNITS
 
@@ -24,9 +25,11 @@ def value_out_of_range(ledger) -> Iterator[Hit]:
         yield Hit(int(row), "value", f"{claims['value'].iat[row]} is too large to compute with", "a value below 1e308", claims["value"].iat[row])
     # one pass over the column, with each row's unit's bounds (an unknown unit is unbounded: the schema's)
     units = claims["unit"]
-    least = units.map({n: -np.inf if u.minimum is None else float(u.minimum) for n, u in UNITS.items()}).fillna(-np.inf).to_numpy(float)
-    most = units.map({n: np.inf if u.maximum is None else float(u.maximum) for n, u in UNITS.items()}).fillna(np.inf).to_numpy(float)
-    open_min = units.map({n: u.open_min for n, u in UNITS.items()}).fillna(False).to_numpy(bool)
+    [code], names = encode(units)  # each distinct unit's bounds looked up once
+    known = [UNITS.get(n) for n in names]
+    least = np.array([-np.inf if u is None or u.minimum is None else float(u.minimum) for u in known], float)[code]
+    most = np.array([np.inf if u is None or u.maximum is None else float(u.maximum) for u in known], float)[code]
+    open_min = np.array([u is not None and u.open_min for u in known], bool)[code]
     x = num.to_numpy(float)
     with np.errstate(invalid="ignore"):
         bad = np.where(open_min, x <= least, x < least) | (x > most)
