@@ -146,7 +146,9 @@ def setting_link_invalid(ledger) -> Iterator[Hit]:
     which, words = which.filter(slug), words.filter(slug)
     if not len(words):
         return
-    named = pc.is_in(words, value_set=pa.array(c["claim_id"], pa.string()))
+    # the few candidate words are hashed and the million ids probed, not the other way round
+    ids = pa.array(c["claim_id"], pa.string())
+    named = pc.is_in(words, value_set=pc.unique(ids.filter(pc.is_in(ids, value_set=pc.unique(words)))))
     ids_in: dict[int, list[str]] = {}  # distinct context -> the claim ids it names, in order
     for i, cid in zip(which.filter(named).to_pylist(), words.filter(named).to_pylist()):
         ids_in.setdefault(i, []).append(cid)
