@@ -27,8 +27,12 @@ import re
 import unicodedata
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["context_keys", "entity_index", "fold", "inline_entities", "items"]
+from .text import distinct_codes
+
+__all__ = ["aliases_of", "context_codes", "context_keys", "entity_index", "entity_names", "fold", "fold_many", "inline_entities", "items"]
 
 _TOKEN = re.compile(r"[^\W_]+")  # a run of letters and digits (any script)
 MAX_TOKENS = 8  # the longest entity spelling looked for inside an item, in tokens
@@ -40,19 +44,48 @@ def fold(name: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+def fold_many(names: list[str]) -> list[str]:
+    """fold() of each name; the plain ASCII ones column-wise (there NFKC changes nothing, case folding is
+    lower-casing and the letters and digits are [a-z0-9])."""
+    arr = pa.array(names, pa.string())
+    out = pc.replace_substring_regex(pc.utf8_lower(arr), "[^a-z0-9]", "").to_pylist()
+    for i in np.flatnonzero(~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)).tolist():
+        out[i] = fold(names[i])
+    return out
+
+
 def items(context: str) -> list[str]:
     """The items of a context cell: split at `;`, stripped, empty ones dropped."""
     return [p.strip() for p in context.split(";") if p.strip()]
 
 
+def aliases_of(cell: str) -> list[str]:
+    """The aliases an `aliases` cell of vocab/entities.csv lists: split at `|`, stripped, empty ones dropped."""
+    return [a.strip() for a in cell.split("|") if a.strip()] if cell else []
+
+
+def entity_names(frame) -> tuple[list[str], list[str]]:
+    """Every name vocab/entities.csv lists (each entity, then its aliases, row by row) and the entity it names.
+    Two flat lists, not one list per entity: a hundred thousand small lists cost more in garbage collection
+    than in building them."""
+    entities, aliases = (pa.array(frame[k], pa.string()).to_pylist() for k in ("entity", "aliases"))
+    names, owners = [], []
+    for entity, listed in zip(entities, aliases):
+        names.append(entity)
+        owners.append(entity)
+        for alias in aliases_of(listed):
+            names.append(alias)
+            owners.append(entity)
+    return names, owners
+
+
 def _index(frame):
-    canonical = set(frame["entity"])
+    names, owners = entity_names(frame)
     spelling: dict[str, str] = {}
-    for entity, aliases in zip(frame["entity"], frame["aliases"]):
-        for alias in [entity] + [a.strip() for a in aliases.split("|") if a.strip()]:
-            spelling.setdefault(alias, entity)
-            spelling.setdefault(fold(alias), entity)
-    return canonical, spelling
+    for name, entity, folded in zip(names, owners, fold_many(names)):
+        spelling.setdefault(name, entity)
+        spelling.setdefault(folded, entity)
+    return set(owners), spelling
 
 
 def entity_index(ledger) -> tuple[set[str], dict[str, str]]:
@@ -68,27 +101,37 @@ def canonical_of(item: str, canonical: set[str], spelling: dict[str, str]) -> st
     return spelling.get(item) or spelling.get(fold(item))
 
 
+def context_codes(ledger) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct context cells, per claim row the index of its cell among them): what is computed of a
+    context is computed once per distinct text (a million contexts are a few thousand). Once per ledger."""
+    return ledger.memo("context_codes", lambda: distinct_codes(pa.array(ledger.claims["context"], pa.string())))
+
+
 def context_keys(ledger) -> np.ndarray:
     """Per claim row, the order- and spelling-insensitive form of its context (see the module docstring)."""
     def run():
         canonical, spelling = entity_index(ledger)
-        contexts = np.asarray(ledger.column("claims", "context"), dtype=object)
-        distinct, inverse = np.unique(contexts.astype(str), return_inverse=True)
+        distinct, codes = context_codes(ledger)
         keys = np.array(["; ".join(sorted({canonical_of(p, canonical, spelling) or p for p in items(c)}))
                          for c in distinct.tolist()], dtype=object)
-        return keys[inverse.reshape(-1)] if len(contexts) else np.array([], dtype=object)
+        return keys[codes]
     return ledger.memo("context_keys", run)
 
 
 def _inline_spellings(ledger) -> dict[str, str]:
     """The spellings L509 looks for inside an item: as listed (not folded), with a capital or a digit."""
     def run():
-        t = ledger.tables["entities"].frame
+        names, owners = entity_names(ledger.tables["entities"].frame)
+        arr = pa.array(names, pa.string())
+        # column-wise for the ASCII names (a capital or digit; a letter or digit at both ends), in Python for the rest
+        ascii_ = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
+        named = pc.and_(pc.match_substring_regex(arr, "[A-Z0-9]"),
+                        pc.match_substring_regex(arr, "(?s)^[A-Za-z0-9](?:.*[A-Za-z0-9])?$")).to_numpy(zero_copy_only=False)
         out: dict[str, str] = {}
-        for entity, aliases in zip(t["entity"], t["aliases"]):
-            for name in [entity] + [a.strip() for a in aliases.split("|") if a.strip()]:
-                if any(ch.isupper() or ch.isdigit() for ch in name) and _TOKEN.match(name) and _TOKEN.search(name[-1]):
-                    out.setdefault(name, entity)
+        for i in np.flatnonzero(named | ~ascii_).tolist():
+            name, entity = names[i], owners[i]
+            if ascii_[i] or (any(ch.isupper() or ch.isdigit() for ch in name) and _TOKEN.match(name) and _TOKEN.search(name[-1])):
+                out.setdefault(name, entity)
         return out
     return ledger.memo("entity_inline_spellings", run)
 

@@ -105,7 +105,7 @@ LAST_USE = {
     "column:claims.metric": "L506", "column:claims.quote": "L506", "column:claims.subject": "L506",
     "column:claims.value": "L506", "entity_spellings": "L506", "group_layouts": "L506", "groups": "L506",
     "column:claims.claim_id": "L507", "column:claims.paper_id": "L507", "column:claims.role": "L507",
-    "context_items": "L509", "entity_index": "L509", "entity_inline_spellings": "L509",
+    "context_codes": "L509", "context_items": "L509", "entity_index": "L509", "entity_inline_spellings": "L509",
     "hygiene_suspects": "L706",
 }
 

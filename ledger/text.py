@@ -103,10 +103,11 @@ def verbatim_span(text: str, start: int, end: int) -> str | None:
     return span if normalise(span) == wanted and span else None
 
 
-def shared_strings(values) -> np.ndarray:
-    """The strings of an Arrow string array (or anything pyarrow reads as one) as a NumPy object array in
-    which equal strings are one Python object: a million units, markers or printed numbers are a handful of
-    distinct texts, and one object each instead of one per cell saves ~50 bytes a cell. Nulls stay None."""
+def distinct_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct strings of an Arrow string array, or of anything pyarrow reads as one, as a NumPy
+    object array; per cell, the index of its string in it). Work on a column's distinct texts (a million
+    contexts are a few thousand) is done once each and mapped back with the codes. A null is None, the
+    last distinct string."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -114,7 +115,7 @@ def shared_strings(values) -> np.ndarray:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if not len(arr):
-        return np.zeros(0, object)
+        return np.zeros(0, object), np.zeros(0, np.int64)
     encoded = pc.dictionary_encode(arr)
     distinct = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
     if encoded.indices.null_count:  # a null cell: None, as to_numpy gives it
@@ -122,4 +123,12 @@ def shared_strings(values) -> np.ndarray:
         idx = pc.fill_null(encoded.indices, len(distinct) - 1)
     else:
         idx = encoded.indices
-    return distinct[idx.to_numpy(zero_copy_only=False)]
+    return distinct, idx.to_numpy(zero_copy_only=False)
+
+
+def shared_strings(values) -> np.ndarray:
+    """The strings of an Arrow string array (or anything pyarrow reads as one) as a NumPy object array in
+    which equal strings are one Python object: a million units, markers or printed numbers are a handful of
+    distinct texts, and one object each instead of one per cell saves ~50 bytes a cell. Nulls stay None."""
+    distinct, codes = distinct_codes(values)
+    return distinct[codes]

@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from ..contexts import canonical_of, context_keys, entity_index, inline_entities, items
+from ..contexts import canonical_of, context_codes, entity_index, inline_entities
 from ..codes import groups, repeated
 from ..derive import alternative_units, claim_codes, unit_dimensions
 from ..intervals import disjoint
@@ -97,13 +97,15 @@ def _names(ledger) -> list[tuple[int, str, str, str | None]]:
         if not len(ledger.tables["entities"]):
             return []
         canonical, spelling = entity_index(ledger)
+        listed = pa.array(list(canonical), pa.string())
         out = []
         for column in ("subject", "baseline"):
-            names = np.asarray(ledger.column("claims", column), dtype=object)
-            listed = pc.is_in(pa.array(names, pa.string()), value_set=pa.array(list(canonical), pa.string()))
-            rows = np.flatnonzero((names != "") & ~listed.to_numpy(zero_copy_only=False))
-            known = {n: canonical_of(n, canonical, spelling) for n in set(names[rows].tolist())}
-            out += [(int(r), column, names[r], known[names[r]]) for r in rows]
+            cells = pa.array(ledger.claims[column], pa.string())
+            other = pc.and_(pc.not_equal(cells, ""), pc.invert(pc.is_in(cells, value_set=listed)))
+            rows = np.flatnonzero(other.to_numpy(zero_copy_only=False))
+            names = pc.take(cells, pa.array(rows, pa.int64())).to_pylist()  # only the cells not listed as they are
+            known = {n: canonical_of(n, canonical, spelling) for n in set(names)}
+            out += [(int(r), column, n, known[n]) for r, n in zip(rows.tolist(), names)]
         return sorted(out, key=lambda t: (t[1] != "subject", t[0]))
     return ledger.memo("entity_names", run)
 
@@ -132,26 +134,32 @@ def entity_unknown(ledger) -> Iterator[Hit]:
 def setting_link_invalid(ledger) -> Iterator[Hit]:
     """Each id in `settings` is another claim of the same paper whose role is `setting`; a context names no claim_id."""
     c = ledger.claims
-    links = c["settings"].astype(str)
-    links = links[(links != "").to_numpy()]
+    links = c["settings"]
+    links = links[(links != "").to_numpy(bool)].astype(str)
     if len(links):
         yield from _bad_links(ledger, links)
-    # claim ids written into a context: the link is data, not prose. Whole columns in Arrow: the runs of
-    # slug characters of every context, the hyphenated ones, looked up among the claim ids.
+    # claim ids written into a context: the link is data, not prose. In Arrow, on the distinct contexts: the
+    # runs of slug characters of each, the hyphenated ones, looked up among the claim ids.
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    ctx = pa.array(c["context"].to_numpy(dtype=object), pa.string())
-    runs = pc.split_pattern_regex(ctx, r"[^a-z0-9-]+")
-    rows, words = pc.list_parent_indices(runs), pc.utf8_trim(pc.list_flatten(runs), "-")
+    distinct, codes = context_codes(ledger)
+    runs = pc.split_pattern_regex(pa.array(distinct, pa.string()), r"[^a-z0-9-]+")
+    which, words = pc.list_parent_indices(runs), pc.utf8_trim(pc.list_flatten(runs), "-")
     slug = pc.match_substring_regex(words, r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
-    rows, words = rows.filter(slug), words.filter(slug)
+    which, words = which.filter(slug), words.filter(slug)
     if not len(words):
         return
-    named = pc.is_in(words, value_set=pa.array(ledger.column("claims", "claim_id"), pa.string()))
-    for r, cid in zip(rows.filter(named).to_pylist(), words.filter(named).to_pylist()):
-        yield Hit(int(r), "context", f"context names claim {cid!r}: move it to settings (or drop it) and keep the context "
-                  "to datasets, hardware and conditions", "no claim_id in context", cid)
+    # the few candidate words are hashed and the million ids probed, not the other way round
+    ids = pa.array(c["claim_id"], pa.string())
+    named = pc.is_in(words, value_set=pc.unique(ids.filter(pc.is_in(ids, value_set=pc.unique(words)))))
+    ids_in: dict[int, list[str]] = {}  # distinct context -> the claim ids it names, in order
+    for i, cid in zip(which.filter(named).to_pylist(), words.filter(named).to_pylist()):
+        ids_in.setdefault(i, []).append(cid)
+    for r in np.flatnonzero(np.isin(codes, list(ids_in))).tolist():
+        for cid in ids_in[int(codes[r])]:
+            yield Hit(r, "context", f"context names claim {cid!r}: move it to settings (or drop it) and keep the context "
+                      "to datasets, hardware and conditions", "no claim_id in context", cid)
 
 
 def _bad_links(ledger, links) -> Iterator[Hit]:
@@ -185,37 +193,52 @@ def _bad_links(ledger, links) -> Iterator[Hit]:
         yield Hit(r, "settings", why, "claim_ids of setting claims of the same paper", link)
 
 
-def _context_items(ledger):
-    """(row, item, canonical entity or None) for every context item that is not a canonical entity name,
-    computed on the distinct items and mapped back. Empty without an entity list."""
+def _context_items(ledger) -> tuple[list[list[tuple[str, str | None]]], np.ndarray]:
+    """Per distinct context cell (ledger.contexts.context_codes), (item, canonical entity or None) for each
+    of its items that is not a canonical entity name; and per claim row the index of its cell. Computed on
+    the distinct cells, which a million claims share. No items without an entity list."""
     def run():
+        distinct, codes = context_codes(ledger)
         if not len(ledger.tables["entities"]):
-            return []
+            return [[] for _ in distinct], codes
         canonical, spelling = entity_index(ledger)
-        parts = ledger.claims["context"].astype(str)
+        parts = pd.Series(distinct, dtype="str")
         parts = parts[(parts != "").to_numpy()].str.split(";").explode().str.strip()
-        parts = parts[(parts != "").to_numpy() & ~parts.isin(list(canonical)).to_numpy()]
         known = {p: canonical_of(p, canonical, spelling) for p in set(parts.tolist())}
-        return [(int(r), p, known[p]) for r, p in zip(parts.index.tolist(), parts.tolist())]
+        found: list[list[tuple[str, str | None]]] = [[] for _ in distinct]
+        for i, p in zip(parts.index.tolist(), parts.tolist()):
+            if p != "" and p not in canonical:
+                found[i].append((p, known[p]))
+        return found, codes
     return ledger.memo("context_items", run)
+
+
+def _rows_with(found: list[list], codes: np.ndarray, flagged) -> Iterator[tuple[int, list]]:
+    """(row, what its context cell holds) for the claim rows whose cell is flagged, in row order."""
+    wanted = [i for i, f in enumerate(found) if flagged(f)]
+    for row in np.flatnonzero(np.isin(codes, wanted)).tolist():
+        yield row, found[int(codes[row])]
 
 
 @check("L508", "context-entity-spelling", "warning", scope="paper")
 def context_entity_spelling(ledger) -> Iterator[Hit]:
     """A context item that names an entity uses its one spelling of vocab/entities.csv, not an alias or a variant."""
-    for row, item, known in _context_items(ledger):
-        if known:
-            yield Hit(row, "context", f"context item {item!r} is a second spelling of {known!r}: write {known!r}", known, item)
+    found, codes = _context_items(ledger)
+    for row, cell in _rows_with(found, codes, lambda cell: any(known for _, known in cell)):
+        for item, known in cell:
+            if known:
+                yield Hit(row, "context", f"context item {item!r} is a second spelling of {known!r}: write {known!r}", known, item)
 
 
 @check("L509", "context-entity-inline", "warning", scope="paper")
 def context_entity_inline(ledger) -> Iterator[Hit]:
     """A context item is an entity name or free text without one: an entity is an item of its own, a number a setting claim."""
-    rows = [(row, item) for row, item, known in _context_items(ledger) if not known]
-    found = {item: inline_entities(ledger, item) for item in {item for _, item in rows}}
-    for row, item in rows:
-        if found[item]:
-            names = ", ".join(repr(e) if s == e else f"{s!r} (for {e!r})" for s, e in found[item])
-            yield Hit(row, "context", f"context item {item!r} holds {names} among other words: make each entity an item "
-                      "of its own (and a number in the item a setting claim, linked in settings)",
-                      "; ".join(dict.fromkeys(e for _, e in found[item])), item)
+    found, codes = _context_items(ledger)
+    inline = {item: inline_entities(ledger, item) for item in {item for cell in found for item, known in cell if not known}}
+    for row, cell in _rows_with(found, codes, lambda cell: any(not known and inline[item] for item, known in cell)):
+        for item, known in cell:
+            if not known and inline[item]:
+                names = ", ".join(repr(e) if s == e else f"{s!r} (for {e!r})" for s, e in inline[item])
+                yield Hit(row, "context", f"context item {item!r} holds {names} among other words: make each entity an item "
+                          "of its own (and a number in the item a setting claim, linked in settings)",
+                          "; ".join(dict.fromkeys(e for _, e in inline[item])), item)

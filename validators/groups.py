@@ -18,6 +18,7 @@ from typing import Iterator
 
 import numpy as np
 
+from ..contexts import aliases_of
 from ..numbers import read_numbers
 from ..registry import Hit, check
 from ..spans import precision_keys
@@ -36,12 +37,14 @@ def _grouped(ledger) -> list[_Group]:
     """Every non-empty group id and its rows (a groupby over the few rows that have one)."""
     def run():
         import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
 
-        group = np.asarray(ledger.column("claims", "group"), dtype=object)
-        rows = np.flatnonzero(group != "")
+        group = pa.array(ledger.claims["group"], pa.string())  # column-wise: most rows have no group
+        rows = np.flatnonzero(pc.not_equal(group, "").to_numpy(zero_copy_only=False))
         if not len(rows):
             return []
-        frame = pd.DataFrame({"group": group[rows], "row": rows})
+        frame = pd.DataFrame({"group": pc.take(group, pa.array(rows, pa.int64())).to_pylist(), "row": rows})
         return [_Group(name, part["row"].tolist()) for name, part in frame.groupby("group", sort=False)]
     return ledger.memo("groups", run)
 
@@ -54,7 +57,7 @@ def _spellings(ledger) -> dict[str, list[str]]:
             return out
         t = ledger.tables["entities"].frame
         for entity, aliases in zip(t["entity"], t["aliases"]):
-            names = [entity] + [a.strip() for a in aliases.split("|") if a.strip()]
+            names = [entity] + aliases_of(aliases)
             for n in names:
                 out.setdefault(n, names)
         return out
@@ -176,10 +179,13 @@ def _layouts(ledger) -> dict[str, _Layout]:
     """For every well-formed group with a quote (the schema reports an empty one): its layout. The quote is
     read on its own, as the rows' quote (the Dask driver, which runs this check, holds no abstracts)."""
     def run():
+        groups = _grouped(ledger)
+        if not groups:
+            return {}
         value, quotes = ledger.column("claims", "value"), ledger.column("claims", "quote")
         spellings = _spellings(ledger)
         out = {}
-        for g in _grouped(ledger):
+        for g in groups:
             if not _well_formed(ledger, g) or not quotes[g.rows[0]]:
                 continue
             quote = normalise(quotes[g.rows[0]])

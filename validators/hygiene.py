@@ -178,6 +178,24 @@ def _describe(ch: str) -> str:
 # L702, L705, L706), a formula start (L706) or a space at an edge (L705). Every other character any of them
 # reports is non-ASCII. Written with the characters themselves, for pyarrow's RE2.
 _SUSPECT_ASCII_RE = "[\x01-\x1f\x7f]|^[=+\\-@ ]| $"
+_SUSPECT_FIRST = np.frombuffer(b"=+-@ ", np.uint8)  # _SUSPECT_ASCII_RE's ^[=+\-@ ], as bytes
+
+
+def _suspect(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Per cell, whether it is not ASCII or matches _SUSPECT_ASCII_RE, without a regular expression (one costs
+    some 100 ns a cell, and a million-claim ledger has tens of millions of cells): a cell that is not printable
+    ASCII (or holds a NUL, which the loader refuses anyway), or whose first byte is one of _SUSPECT_FIRST or
+    whose last byte is a space, both read straight off the Arrow buffers."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    wide = pa.types.is_large_string(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], np.int64 if wide else np.int32)[arr.offset: arr.offset + len(arr) + 1]
+    data = np.frombuffer(arr.buffers()[2], np.uint8) if arr.buffers()[2] is not None else np.zeros(0, np.uint8)
+    full = offsets[1:] > offsets[:-1]
+    first = data[np.where(full, offsets[:-1], 0)] if len(data) else np.zeros(len(arr), np.uint8)
+    last = data[np.where(full, offsets[1:] - 1, 0)] if len(data) else np.zeros(len(arr), np.uint8)
+    edges = full & (np.isin(first, _SUSPECT_FIRST) | (last == ord(" ")))
+    return edges | ~pc.fill_null(pc.ascii_is_printable(arr), True).to_numpy(zero_copy_only=False)
 
 
 @dataclass(frozen=True)
@@ -214,8 +232,7 @@ def suspects(ledger) -> dict[tuple[str, str], tuple[np.ndarray, list[str]]]:
                 if (name, column) in TYPED_COLUMNS:
                     continue
                 arr = pa.array(table.frame[column], pa.string())
-                mask = pc.or_(pc.invert(pc.string_is_ascii(arr)), pc.match_substring_regex(arr, _SUSPECT_ASCII_RE))
-                rows = np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+                rows = np.flatnonzero(_suspect(arr))
                 out[(name, column)] = (rows, pc.take(arr, pa.array(rows, pa.int64())).to_pylist())
         return out
     return ledger.memo("hygiene_suspects", run)
@@ -297,6 +314,15 @@ def fold(text: pd.Series) -> pd.Series:
     return folded
 
 
+def _repeated(text: pd.Series) -> np.ndarray:
+    """Per cell, whether another cell holds the same text (pandas' duplicated(keep=False)), by Arrow's
+    dictionary encoding and a count per distinct text: hashing a million ids in pandas costs twice as much."""
+    arr = pa.array(text, pa.string())
+    encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    codes = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy(zero_copy_only=False)
+    return np.bincount(codes)[codes] > 1
+
+
 @check("L703", "identifier-collision")
 def identifier_collision(ledger) -> Iterator[Hit]:
     """Keys (claim_id, paper_id, metric, entity, benchmark, relation_id) stay distinct after NFKC, case folding and look-alike folding: `FastNet` and `Fastnet` are one name spelt twice."""
@@ -306,7 +332,7 @@ def identifier_collision(ledger) -> Iterator[Hit]:
             continue
         text = t.frame[column]
         folded = fold(text)
-        candidates = (folded.duplicated(keep=False) & text.ne("")).to_numpy(dtype=bool)
+        candidates = _repeated(folded) & text.ne("").to_numpy(dtype=bool)
         if not candidates.any():
             continue
         frame = pd.DataFrame({"raw": text.to_numpy()[candidates], "folded": folded.to_numpy()[candidates],

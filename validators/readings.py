@@ -48,8 +48,8 @@ def _unsaid(ledger) -> np.ndarray:
         cand = ((c["reading"] == "explicit").to_numpy(bool) & c["unit"].isin(["pp", "relative_percent"]).to_numpy(bool)
                 & _both(ledger) & ~_quote_says(ledger))
         rows = np.flatnonzero(cand)
-        value, quote = c["value"].to_numpy(dtype=object), c["quote"].to_numpy(dtype=object)
-        printed = [bool(re.search(rf"(?<![\d.]){re.escape(value[r].lstrip('-'))}\s*%", quote[r])) for r in rows]
+        value, quote = (c[k].iloc[rows].tolist() for k in ("value", "quote"))  # the candidates' cells only
+        printed = [bool(re.search(rf"(?<![\d.]){re.escape(v.lstrip('-'))}\s*%", q)) for v, q in zip(value, quote)]
         return rows[np.asarray(printed, bool)] if len(rows) else rows
     return ledger.memo("readings_unsaid", run)
 
@@ -60,8 +60,7 @@ def _other_readings(ledger) -> tuple[np.ndarray, np.ndarray]:
     other = alternative_units(ledger)
     rows = np.flatnonzero(other != "")
     unsaid = _unsaid(ledger)
-    units = ledger.claims["unit"].to_numpy(dtype=object)
-    swap = np.where(units[unsaid] == "pp", "relative_percent", "pp")
+    swap = np.where(ledger.claims["unit"].iloc[unsaid].to_numpy(dtype=object) == "pp", "relative_percent", "pp")
     return np.concatenate([rows, unsaid]), np.concatenate([other[rows], swap]).astype(object)
 
 
@@ -101,6 +100,8 @@ def _decisions(ledger) -> pd.DataFrame:
     def run():
         c, v = ledger.claims, ledger.values
         rows, other = _other_readings(ledger)
+        if not len(rows):
+            return pd.DataFrame(columns=["row"])  # no claim is read two ways
         units = c["unit"].to_numpy(dtype=object)
         exact = (c["qualifier"] == "exact").to_numpy(bool) & np.isfinite(v["lo"].to_numpy(float)) & np.isfinite(v["hi"].to_numpy(float))
         pick = exact[rows] & (c["baseline"].to_numpy(dtype=object)[rows] != "") & np.isin(units[rows], CHANGES) & np.isin(other, CHANGES)
@@ -113,6 +114,9 @@ def _decisions(ledger) -> pd.DataFrame:
         cmp = cmp[~cmp.duplicated("key")].drop(columns=["unit", "value"])
         level_units = [n for n, u in UNITS.items() if u.kind == "level"]
         lv_rows = np.flatnonzero(exact & c["unit"].isin(level_units).to_numpy(bool) & (c["baseline"] == "").to_numpy(bool))
+        # only the levels of a subject some comparison names (as its subject or baseline) can join below
+        named = pd.concat([cmp["subject"], cmp["baseline"]]).unique()
+        lv_rows = lv_rows[c["subject"].iloc[lv_rows].isin(named).to_numpy(bool)]
         lv = c.iloc[lv_rows][["subject", "metric", "context", "unit", "value"]].assign(lrow=lv_rows)
         lv = lv[~lv.duplicated(["subject", "metric", "context", "unit", "value"])].drop(columns=["unit", "value"])
         if cmp.empty or lv.empty:
@@ -242,8 +246,17 @@ def _clause_contradicts(quote: str, value: str, sign: float, higher: bool, lower
     return (up and not down and sign < 0) or (down and not up and sign > 0)
 
 
-def _words(quotes: pd.Series, pattern: str) -> np.ndarray:
-    return quotes.str.contains(pattern, case=False, regex=True).to_numpy(bool)
+def _words(quotes, ascii_: np.ndarray, pattern: str) -> np.ndarray:
+    """Per quote (an Arrow string array), whether it holds a word of the pattern, case-insensitively. RE2
+    (pyarrow) reads \\b and \\w only in ASCII, as Python's re does in an ASCII text: the ASCII quotes are
+    searched column-wise, the others (few) with Python's re."""
+    import pyarrow.compute as pc
+
+    found = pc.match_substring_regex(quotes, pattern, ignore_case=True).to_numpy(zero_copy_only=False).copy()
+    others = np.flatnonzero(~ascii_)
+    search = re.compile(pattern, re.I).search
+    found[others] = [search(q) is not None for q in pc.take(quotes, others).to_pylist()]
+    return found
 
 
 @check("L409", "sign-contradicts-direction", scope="paper")
@@ -258,12 +271,16 @@ def sign_contradicts_direction(ledger) -> Iterator[Hit]:
     cand = np.flatnonzero(c["unit"].isin(["pp", "relative_percent"]).to_numpy(bool) & np.isfinite(num) & (num != 0))
     if not len(cand):
         return
-    sub = c.iloc[cand]
-    quotes = sub["quote"].astype(str)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    quotes = pc.take(pa.array(c["quote"], pa.string()), pa.array(cand, pa.int64()))
+    ascii_ = pc.string_is_ascii(quotes).to_numpy(zero_copy_only=False)
     directions = {m: spec["direction"] for m, spec in ledger.metrics.items()}
-    direction = np.array([directions.get(m, "neutral") for m in sub["metric"].to_numpy(dtype=object)], dtype=object)
-    up, down = _words(quotes, _UP), _words(quotes, _DOWN)
-    better, worse = _words(quotes, _BETTER), _words(quotes, _WORSE)
+    codes, metric_names = pd.factorize(c["metric"].iloc[cand])  # a dozen metrics: looked up once each
+    direction = np.array([directions.get(m, "neutral") for m in metric_names] + ["neutral"], dtype=object)[codes]
+    up, down = _words(quotes, ascii_, _UP), _words(quotes, ascii_, _DOWN)
+    better, worse = _words(quotes, ascii_, _BETTER), _words(quotes, ascii_, _WORSE)
     hi, lo = direction == "higher", direction == "lower"
     says_up = up | (better & hi) | (worse & lo)
     says_down = down | (better & lo) | (worse & hi)
@@ -292,19 +309,22 @@ def reading_alternative(ledger) -> Iterator[Hit]:
     is then one of scope, said in notes), nor one of an unknown metric. Ledger-wide, so whether the column is in
     use does not depend on how the claims are partitioned."""
     c, metrics = ledger.claims, ledger.metrics
-    alt, unit, metric = (c[k].to_numpy(dtype=object) for k in ("alternative_unit", "unit", "metric"))
-    reading = c["reading"].to_numpy(dtype=object)
-    allowed = [metrics[m]["units"] if m in metrics else None for m in metric]
-    in_use = bool((alt != "").any())
-    for row in np.flatnonzero((reading == "explicit") & (alt != "")):
+    named = (c["alternative_unit"] != "").to_numpy(bool)
+    explicit, ambiguous = ((c["reading"] == r).to_numpy(bool) for r in ("explicit", "ambiguous"))
+    in_use = bool(named.any())
+    # the masks column-wise; the cells only of the rows they flag
+    flagged = np.flatnonzero((named & (explicit | ambiguous)) | (in_use & ambiguous & ~named))
+    alt, unit, metric = ({int(r): x for r, x in zip(flagged, c[k].iloc[flagged].tolist())} for k in ("alternative_unit", "unit", "metric"))
+    allowed = {r: metrics[m]["units"] if m in metrics else None for r, m in metric.items()}
+    for row in np.flatnonzero(explicit & named):
         yield Hit(int(row), "alternative_unit", f"reading is explicit, so there is no other reading: alternative_unit "
                   f"{alt[row]} should be empty (or the reading ambiguous)", "", alt[row])
-    for row in np.flatnonzero((reading == "ambiguous") & (alt == "")):
-        units = allowed[row]
+    for row in np.flatnonzero(ambiguous & ~named):
+        units = allowed.get(row)
         if in_use and units is not None and units - {unit[row]}:
             yield Hit(int(row), "alternative_unit", f"reading is ambiguous but alternative_unit is empty: name the other reading's "
                       f"unit ({metric[row]} allows {', '.join(sorted(units - {unit[row]}))})", " ".join(sorted(units - {unit[row]})), "")
-    for row in np.flatnonzero((reading == "ambiguous") & (alt != "") & np.isin(alt, list(UNITS))):
+    for row in np.flatnonzero(ambiguous & named & c["alternative_unit"].isin(list(UNITS)).to_numpy(bool)):
         units = allowed[row]
         if alt[row] == unit[row]:
             yield Hit(int(row), "alternative_unit", f"alternative_unit {alt[row]} is the recorded unit: name the other reading's unit",

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 import numpy as np
+import pyarrow as pa
 
 from ..registry import Hit, check
+from ..text import distinct_codes
 from ..units import UNITS, dimension_of
 
 QUANTITY_BUT_UNIT = ["subject", "metric", "context", "baseline", "qualifier"]
@@ -15,7 +17,8 @@ QUANTITY_BUT_UNIT = ["subject", "metric", "context", "baseline", "qualifier"]
 def _unit_fit(ledger):
     """Per claim: whether its metric allows its unit (listed, or a unit of a listed [dimension]), and whether the
     unit is of a kind the metric allows at all (the same dimension, or typed when the metric lists a typed unit).
-    Only claims with a known metric and a known unit are judged (the rest is the schema's). Computed once."""
+    Only claims with a known metric and a known unit are judged (the rest is the schema's). Worked out once per
+    distinct (metric, unit) pair, a few dozen in a million claims, and mapped back; computed once."""
     def run():
         claims, metrics = ledger.claims, ledger.metrics
         pairs, kinds = set(), set()
@@ -23,11 +26,18 @@ def _unit_fit(ledger):
             for u in spec["units"]:
                 pairs.add(f"{m}|{u}")
                 kinds.add(f"{m}|{u if u.startswith('[') else dimension_of(u)}")
-        dims = claims["unit"].map({n: dimension_of(n) for n in UNITS}).fillna("")
-        judged = (claims["metric"].isin(list(metrics)) & claims["unit"].isin(list(UNITS))).to_numpy(dtype=bool)
-        listed = (claims["metric"] + "|" + claims["unit"]).isin(pairs) | ((dims != "") & (claims["metric"] + "|" + dims).isin(pairs))
-        same_kind = (claims["metric"] + "|" + dims).isin(kinds).to_numpy(dtype=bool)
-        return judged, listed.to_numpy(dtype=bool), same_kind, dims.to_numpy(object)
+        metric_names, metric_codes = distinct_codes(pa.array(claims["metric"], pa.string()))
+        unit_names, unit_codes = distinct_codes(pa.array(claims["unit"], pa.string()))
+        dims = np.array([dimension_of(u) if u in UNITS else "" for u in unit_names.tolist()], dtype=object)
+        pair = metric_codes * len(unit_names) + unit_codes
+        seen = np.unique(pair)
+        fit = np.zeros((len(seen), 3), bool)  # judged, listed, same kind: per distinct pair
+        for i, (m, u) in enumerate(zip((seen // max(len(unit_names), 1)).tolist(), (seen % max(len(unit_names), 1)).tolist())):
+            metric, unit, dim = metric_names[m], unit_names[u], dims[u]
+            fit[i] = (metric in metrics and unit in UNITS, f"{metric}|{unit}" in pairs or (dim != "" and f"{metric}|{dim}" in pairs),
+                      f"{metric}|{dim}" in kinds)
+        per_row = fit[np.searchsorted(seen, pair)]
+        return per_row[:, 0].copy(), per_row[:, 1].copy(), per_row[:, 2].copy(), dims[unit_codes]
     return ledger.memo("unit_fit", run)
 
 
