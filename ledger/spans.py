@@ -352,13 +352,29 @@ def account(sources: Sources, claims: dict[str, list[str]], skips: dict[str, lis
         s_of = si[q]
         same = m.value[mi] == values[s_of]  # the skip's number has the mention's value...
         # ...and is printed at the mention's start: within the printed token, or (longer) in the text itself
-        printed_ok = [p.startswith(n) if len(n) <= len(p) else sources.texts[r].startswith(n, st)
-                      for p, n, r, st in zip(m.printed[mi[same]], numbers[s_of[same]], rows[q[same]].tolist(),
-                                              m.start[mi[same]].tolist())]
-        hit = np.flatnonzero(same)[np.asarray(printed_ok, bool)] if len(printed_ok) else np.zeros(0, np.int64)
+        printed_ok = _printed_at(sources, m.printed[mi[same]], numbers[s_of[same]], rows[q[same]], m.start[mi[same]])
+        hit = np.flatnonzero(same)[printed_ok]
         skipping = (mi[hit], s_of[hit])
         used[s_of[hit]] = True
     return Accounting(sources, covering, skipping, np.flatnonzero(~used))
+
+
+def _printed_at(sources: Sources, printed: np.ndarray, numbers: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per pair, whether `numbers[k]` is printed at the start of the mention: within its printed token
+    (column-wise), or, when longer than the token, in the abstract itself (rare: in Python)."""
+    if len(printed) <= COLUMNAR_FROM:  # polars' import would cost more
+        ok = np.array([p.startswith(n) for p, n in zip(printed, numbers)], bool)
+        longer = np.array([len(n) > len(p) for p, n in zip(printed, numbers)], bool)
+    else:
+        import polars as pl
+
+        frame = pl.DataFrame({"p": pl.Series(printed.tolist(), dtype=pl.String), "n": pl.Series(numbers.tolist(), dtype=pl.String)})
+        got = frame.select(within=pl.col("p").str.starts_with(pl.col("n")),
+                           longer=pl.col("n").str.len_chars() > pl.col("p").str.len_chars())
+        ok, longer = got["within"].to_numpy().astype(bool), got["longer"].to_numpy().astype(bool)
+    for k in np.flatnonzero(longer).tolist():
+        ok[k] = sources.texts[rows[k]].startswith(numbers[k], int(starts[k]))
+    return ok
 
 
 def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) -> tuple[np.ndarray, Mentions]:
