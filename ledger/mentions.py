@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from .numbers import CHANGE_WORDS, Mention, _SCALE, _TENS, _UNITS, _WORD_VALUE, _alt, _cased, _digits_value, read_numbers, word_names
 
-__all__ = ["SCHEMA", "exact_path", "mention_table"]
+__all__ = ["SCHEMA", "exact_path", "mention_table", "space_class"]
 
 SCHEMA = pa.schema(
     [
@@ -65,12 +65,19 @@ def _class(chars) -> str:
 
 
 @functools.cache
+def space_class() -> str:
+    """The characters Python's `re` counts as `\\s`, as the body of a character class (Rust regex and RE2 syntax)."""
+    is_space = re.compile(r"\s").match
+    return _class(c for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and is_space(chr(c)))
+
+
+@functools.cache
 def _patterns() -> dict[str, str]:
     # Python's own classification of every BMP character, so the classes are exact for this interpreter.
-    is_word, is_space = re.compile(r"\w").match, re.compile(r"\s").match
+    is_word = re.compile(r"\w").match
     bmp = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
-    S = "[" + _class(ord(c) for c in bmp if is_space(c)) + "]"
-    SD = "[" + _class(ord(c) for c in bmp if is_space(c)) + r"\-]"
+    S = "[" + space_class() + "]"
+    SD = "[" + space_class() + r"\-]"
     B, NB = r"(?-u:\b)", r"(?-u:\B)"
     minus, times = r"\x{2212}", r"\x{d7}"
 
@@ -252,8 +259,12 @@ def _fast_rows(pl, batch, exact_idx: list[int]) -> pa.Table:
     exact_idx += batch.filter(~agree)["text"].to_list()
     rows = batch.filter(agree).explode("printed", "chunk").drop_nulls("printed")
     # a chunk is the text since the previous mention (the gap), then the mention
-    width, n = pl.col("chunk").str.len_chars(), pl.col("printed").str.len_chars()
-    rows = rows.with_columns(end=width.cum_sum().over("text").cast(pl.Int64), gap=pl.col("chunk").str.slice(0, width - n))
+    width, n = pl.col("chunk").str.len_chars().cast(pl.Int64), pl.col("printed").str.len_chars().cast(pl.Int64)
+    # a text's ends: the running sum of chunk widths, less the sum before its first chunk (rows are by text:
+    # a forward fill, not a group-by)
+    first = (pl.col("text") != pl.col("text").shift(1)).fill_null(True)
+    total = width.cum_sum()
+    rows = rows.with_columns(end=total - pl.when(first).then(total - width).forward_fill(), gap=pl.col("chunk").str.slice(0, width - n))
     rows = rows.with_columns(start=(pl.col("end") - n).cast(pl.Int64)).drop("chunk")
     rows = rows.with_columns(g=pl.col("printed").str.extract_groups(p["parse"])).unnest("g")
     rows = _with_values(pl, _share_list_markers(pl, rows.with_columns(marker=_marker(pl)), p))
@@ -332,11 +343,12 @@ def _share_list_markers(pl, rows, p):
         _link=link,
         _word_in=gap.str.contains(p["word_joiner"]),  # on a run's last row: whether the link into it is a word
     )
-    ends = (~pl.col("_link")).cast(pl.Int64)
-    rows = rows.with_columns(_run=ends.cum_sum() - ends)
-    last_marker, word_in = marker.last().over("_run"), pl.col("_word_in").last().over("_run")
-    shared = pl.col("_link") & word_in.fill_null(False) & (last_marker != "")
-    return rows.with_columns(marker=pl.when(shared).then(last_marker).otherwise(marker)).drop("_link", "_word_in", "_run", "gap")
+    # a run's rows are consecutive: its last row's values reach them by a backward fill (not a group-by)
+    run_end = ~pl.col("_link")
+    last_marker = pl.when(run_end).then(marker.fill_null("")).backward_fill()
+    word_in = pl.when(run_end).then(pl.col("_word_in").fill_null(False)).backward_fill()
+    shared = pl.col("_link") & word_in & (last_marker != "")
+    return rows.with_columns(marker=pl.when(shared).then(last_marker).otherwise(marker)).drop("_link", "_word_in", "gap")
 
 
 def _marker(pl):

@@ -14,11 +14,12 @@ skip context located in its abstract, and the joins that coverage (L204/L205) an
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from .numbers import canonical, reads_on, word_names
+from .numbers import CHANGE_WORDS, canonical, reads_on, word_names
 from .text import normalise_many, shared_strings
 
 # A number's edges: what may stand before a number without joining it (see the look-behinds of
@@ -42,6 +43,17 @@ def _keys(values, magnitude: bool):
     """Per decimal string a key equal for equal numbers: with `magnitude`, for equal absolute values
     (`52.30` ~ `52.3`, `1e3` ~ `1000`); otherwise for equal values printed to the same last digit
     (`52.6e3` ~ `5.26e4`, but not `52.60e3`). Null where the string is not a decimal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # A column of a million values holds few distinct ones: key each distinct string once.
+    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.string())
+    encoded = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    distinct = np.append(_distinct_keys(encoded.dictionary, magnitude), None)  # the last: a null value's
+    return distinct[pc.fill_null(encoded.indices, len(distinct) - 1).to_numpy(zero_copy_only=False)]
+
+
+def _distinct_keys(values, magnitude: bool) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -163,18 +175,41 @@ class Sources:
         self.magnitude = magnitude_keys(self.mentions.value)
         self._quotes: dict[tuple[int, int], tuple] = {}
 
-    def chars(self, rows: np.ndarray, at: np.ndarray):
-        """The character of abstract rows[k] at position at[k], '' where at[k] lies outside it (a pyarrow array)."""
+    @functools.cached_property
+    def _arrow(self):
+        """The abstracts as one Arrow array, and which of them are ASCII (there a character's offset is its byte's)."""
         import pyarrow as pa
+        import pyarrow.compute as pc
 
-        if len(rows) > COLUMNAR_FROM:
-            import polars as pl
+        texts = pa.array(self.texts, pa.large_string())
+        return texts, pc.string_is_ascii(texts).to_numpy(zero_copy_only=False).astype(bool)
 
-            frame = pl.DataFrame({"t": pl.Series(self.texts, dtype=pl.String).gather(rows), "a": at})
-            got = frame.select(pl.when(pl.col("a") >= 0).then(pl.col("t").str.slice(pl.col("a"), 1)).otherwise(pl.lit("")))
-            return got.to_series().fill_null("").to_arrow()
-        texts = self.texts
-        return pa.array([texts[r][p] if 0 <= p < len(texts[r]) else "" for r, p in zip(rows.tolist(), at.tolist())], pa.string())
+    def windows(self, rows: np.ndarray, at: np.ndarray, width) -> "pa.Array":
+        """texts[rows[k]][at[k]:at[k] + width[k]] (a pyarrow string array), '' where at[k] lies outside the text.
+        Cut from the abstracts' bytes for ASCII abstracts, in Python for the others: no abstract is copied."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        texts, ascii_ = self._arrow
+        rows, at = np.asarray(rows, np.int64), np.asarray(at, np.int64)
+        width = np.broadcast_to(np.asarray(width, np.int64), rows.shape)
+        offsets = np.frombuffer(texts.buffers()[1], np.int64)[texts.offset:texts.offset + len(texts) + 1]
+        data = texts.buffers()[2]
+        data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+        begin, size = offsets[rows], offsets[rows + 1] - offsets[rows]
+        plain = ascii_[rows] if len(rows) else np.zeros(0, bool)
+        inside = plain & (at >= 0) & (at < size)
+        lo = np.where(inside, at, 0)
+        n = np.where(inside, np.clip(np.minimum(width, size - lo), 0, None), 0)
+        ends = np.concatenate([[0], np.cumsum(n)]).astype(np.int64)
+        picked = data[np.repeat(begin + lo - ends[:-1], n) + np.arange(ends[-1])]
+        out = pa.Array.from_buffers(pa.large_string(), len(rows), [None, pa.py_buffer(ends), pa.py_buffer(picked.tobytes())])
+        other = np.flatnonzero(~plain)
+        if len(other):
+            cut = [self.texts[r][p:p + w] if p >= 0 else "" for r, p, w in
+                   zip(rows[other].tolist(), at[other].tolist(), width[other].tolist())]
+            out = pc.replace_with_mask(out, pa.array(~plain), pa.array(cut, pa.large_string()))
+        return out.cast(pa.string())
 
     def locate_quotes(self, paper_ids: list[str], quotes: list[str]):
         """(normalised quotes, locate() of them), once per pair of column lists (coverage and provenance share it)."""
@@ -296,10 +331,9 @@ def account(sources: Sources, claims: dict[str, list[str]], skips: dict[str, lis
     covering = (np.zeros(0, np.int64), np.zeros(0, np.int64))
     claim_values = np.array([v if v else "" for v in claims["value"]], dtype=object)
     keys = magnitude_keys(claim_values)
-    odd = np.flatnonzero([k is None for k in keys])
-    for i in odd:  # a value that is not a decimal string: read as a number if it is one ("52.6k")
-        c = canonical(claim_values[i])
-        keys[i] = magnitude_keys([c])[0] if c is not None else None
+    odd = np.flatnonzero(keys == None)  # noqa: E711 (elementwise)
+    # a value that is not a decimal string: read as a number if it is one ("52.6k")
+    keys[odd] = magnitude_keys([canonical(v) for v in claim_values[odd].tolist()])
     _, (ci, rows, a, b) = sources.locate_quotes(claims["paper_id"], claims["quote"])
     if len(ci):
         q, mi = m.ranges(rows, a, b - 1)
@@ -318,13 +352,29 @@ def account(sources: Sources, claims: dict[str, list[str]], skips: dict[str, lis
         s_of = si[q]
         same = m.value[mi] == values[s_of]  # the skip's number has the mention's value...
         # ...and is printed at the mention's start: within the printed token, or (longer) in the text itself
-        printed_ok = [p.startswith(n) if len(n) <= len(p) else sources.texts[r].startswith(n, st)
-                      for p, n, r, st in zip(m.printed[mi[same]], numbers[s_of[same]], rows[q[same]].tolist(),
-                                              m.start[mi[same]].tolist())]
-        hit = np.flatnonzero(same)[np.asarray(printed_ok, bool)] if len(printed_ok) else np.zeros(0, np.int64)
+        printed_ok = _printed_at(sources, m.printed[mi[same]], numbers[s_of[same]], rows[q[same]], m.start[mi[same]])
+        hit = np.flatnonzero(same)[printed_ok]
         skipping = (mi[hit], s_of[hit])
         used[s_of[hit]] = True
     return Accounting(sources, covering, skipping, np.flatnonzero(~used))
+
+
+def _printed_at(sources: Sources, printed: np.ndarray, numbers: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per pair, whether `numbers[k]` is printed at the start of the mention: within its printed token
+    (column-wise), or, when longer than the token, in the abstract itself (rare: in Python)."""
+    if len(printed) <= COLUMNAR_FROM:  # polars' import would cost more
+        ok = np.array([p.startswith(n) for p, n in zip(printed, numbers)], bool)
+        longer = np.array([len(n) > len(p) for p, n in zip(printed, numbers)], bool)
+    else:
+        import polars as pl
+
+        frame = pl.DataFrame({"p": pl.Series(printed.tolist(), dtype=pl.String), "n": pl.Series(numbers.tolist(), dtype=pl.String)})
+        got = frame.select(within=pl.col("p").str.starts_with(pl.col("n")),
+                           longer=pl.col("n").str.len_chars() > pl.col("p").str.len_chars())
+        ok, longer = got["within"].to_numpy().astype(bool), got["longer"].to_numpy().astype(bool)
+    for k in np.flatnonzero(longer).tolist():
+        ok[k] = sources.texts[rows[k]].startswith(numbers[k], int(starts[k]))
+    return ok
 
 
 def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) -> tuple[np.ndarray, Mentions]:
@@ -332,19 +382,19 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
 
     A quote found in its abstract whose edges are clean takes the abstract's mentions inside its first
     occurrence; any other quote is read on its own."""
-    norm, (qi, qrows, qa, _) = sources.locate_quotes(paper_ids, quotes)
+    norm, (qi, qrows, qa, qb) = sources.locate_quotes(paper_ids, quotes)
     first = np.ones(len(qi), bool)
     first[1:] = qi[1:] != qi[:-1]  # the first occurrence of each quote found (any occurrence reads alike)
     m = sources.mentions
-    idx, rows, a = qi[first], qrows[first], qa[first]
-    b = a + (np.fromiter(map(len, (norm[i] for i in idx.tolist())), np.int64, len(idx)))
+    idx, rows, a, b = qi[first], qrows[first], qa[first], qb[first]
     unclean = m.crossing(rows, a) | m.crossing(rows, b)
     clean = np.flatnonzero(~unclean)
-    before = sources.chars(rows[clean], a[clean] - 1)
-    after = sources.chars(rows[clean], b[clean])
+    before = sources.windows(rows[clean], a[clean] - 1, 1)
+    after = sources.windows(rows[clean], b[clean], 1)
     unclean[clean] = _joins(before, _JOINS_BEFORE) | _joins(after, "")  # a character at an edge that a number could join
     # What follows the span can still change a number inside it ("by 3.8| and 2.2 points", "a 3-point| gain"):
-    # only after a space, hyphen or comma, so only those quotes are looked at one by one.
+    # only after a space, hyphen or comma, and only where a change word or a joiner may follow is reads_on asked.
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     ahead = clean[pc.match_substring_regex(after, r"^[\s,\-]$").to_numpy(zero_copy_only=False).astype(bool)]
@@ -352,11 +402,22 @@ def quote_mentions(sources: Sources, paper_ids: list[str], quotes: list[str]) ->
     width = int(max(m.end.max(initial=0), b.max(initial=0))) + 2
     nxt = np.searchsorted(m.text.astype(np.int64) * width + m.start, rows * width + b, "left")
     hiding = _name_spans(sources)
-    for j in ahead.tolist():
-        text, start, end, k = sources.texts[rows[j]], int(a[j]), int(b[j]), int(nxt[j])
-        last_end = int(m.end[k - 1]) if k > 0 and m.text[k - 1] == rows[j] and m.start[k - 1] >= start else None
-        next_start = int(m.start[k]) if k < len(m) and m.text[k] == rows[j] else None
-        unclean[j] = reads_on(text, end, last_end, next_start)
+    k = nxt[ahead]
+    k_last, k_next = np.maximum(k - 1, 0), np.minimum(k, max(len(m) - 1, 0))
+    has_last = (k > 0) & (m.text[k_last] == rows[ahead]) & (m.start[k_last] >= a[ahead]) if len(m) else np.zeros(len(k), bool)
+    has_next = (k < len(m)) & (m.text[k_next] == rows[ahead]) if len(m) else np.zeros(len(k), bool)
+    # reads_on is asked only where it can hold: a change word's first letter after the space or hyphen...
+    may_change = pc.match_substring_regex(sources.windows(rows[ahead], b[ahead] + 1, _CHANGE_WINDOW), _CHANGE_WORD).to_numpy(zero_copy_only=False)
+    # ...or a list joiner (white space, commas, "and", "or", "to") from the last number inside to the next one
+    if len(m):
+        gap = sources.windows(rows[ahead], m.end[k_last], np.minimum(m.start[k_next] - m.end[k_last], _JOINER_WINDOW))
+        may_join = has_last & has_next & pc.match_substring_regex(gap, _joiner_chars()).to_numpy(zero_copy_only=False)
+    else:
+        may_join = np.zeros(len(k), bool)
+    for j, k_j, last, nxt_ in zip(ahead[may_change | may_join].tolist(), k[may_change | may_join].tolist(),
+                                  has_last[may_change | may_join].tolist(), has_next[may_change | may_join].tolist()):
+        unclean[j] = reads_on(sources.texts[rows[j]], int(b[j]), int(m.end[k_j - 1]) if last else None,
+                              int(m.start[k_j]) if nxt_ else None)
     named = np.array(sorted(r for r, spans_ in hiding.items() if spans_), np.int64)
     for j in np.flatnonzero(~unclean & np.isin(rows, named)).tolist():  # a name that holds a number word, cut by an edge
         start, end = a[j], b[j]
@@ -388,6 +449,21 @@ def _name_spans(sources: Sources) -> dict[int, list[tuple[int, int]]]:
         for row, text in enumerate(sources.texts):
             out.setdefault(row, []).extend((i, i + len(name)) for i in occurrences(text, name))
     return out
+
+
+# What reads_on needs to see to hold: a change word (RE2's case folding, or one of the four non-ASCII
+# letters Python's case-insensitive match takes for ASCII ones, anywhere near); a joiner holds only
+# these characters, so the first _JOINER_WINDOW characters of a gap tell whether it may be one.
+_CHANGE_WORD = "(?i:^(?:" + "|".join(CHANGE_WORDS) + "))|[\\x{130}\\x{131}\\x{17f}\\x{212a}]"
+_CHANGE_WINDOW = max(len(w) for w in CHANGE_WORDS)
+_JOINER_WINDOW = 16
+
+
+@functools.cache
+def _joiner_chars() -> str:
+    from .mentions import space_class
+
+    return "^[" + space_class() + ",adnort]*$"
 
 
 def _word(ch: str) -> bool:

@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Iterator
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..registry import Hit, check
 from ..report import visible
@@ -52,7 +54,7 @@ def _matches(ledger):
         owner, m = np.searchsorted(rows, owner[keep]), m.take(keep)
         value_key = precision_keys(list(np.asarray(ledger.column("claims", "value"), dtype=object)[rows]))
         match = (precision_keys(m.value) == value_key[owner]) if len(owner) else np.zeros(0, bool)
-        match &= np.array([k is not None for k in value_key[owner]], bool)
+        match &= value_key[owner] != None  # noqa: E711 (elementwise)
         return rows, owner, m, value_key, match
     return ledger.memo("quote_matches", run)
 
@@ -127,13 +129,15 @@ def quote_not_verbatim(ledger) -> Iterator[Hit]:
     norm_quotes, _ = src.locate_quotes(paper, quotes)
     start, end = _in_last_abstract(ledger)
     abstracts = ledger.abstracts
-    last_row = {pid: rows[-1] for pid, rows in src.rows_of.items()}
-    changed = {pid: src.texts[row] != abstracts[pid] for pid, row in last_row.items()}  # normalising the abstract changed it
     rows = _anchored(ledger)
-    for row in rows[start[rows] >= 0].tolist():
+    rows = rows[start[rows] >= 0]
+    last = src.last_rows(paper)[rows]  # the abstract a paper_id names (anchored: the paper is known)
+    changed = np.asarray(src.texts, object)[last] != np.asarray(ledger.column("papers", "abstract"), object)[last]
+    edited = np.asarray(norm_quotes, object)[rows] != np.asarray(quotes, object)[rows]
+    # unchanged quote and abstract (normalising changed neither): the normalised match is a verbatim one
+    for row in rows[changed | edited].tolist():
         pid = paper[row]
-        # unchanged quote and abstract: the normalised match is a verbatim one
-        if (changed[pid] or norm_quotes[row] != quotes[row]) and quotes[row] not in abstracts[pid]:
+        if quotes[row] not in abstracts[pid]:
             text = verbatim_span(abstracts[pid], int(start[row]), int(end[row]))
             if text is None:
                 yield Hit(row, "quote", "quote matches the abstract only after normalisation, and starts or ends inside a "
@@ -150,7 +154,7 @@ def value_not_in_quote(ledger) -> Iterator[Hit]:
     rows, owner, m, value_key, match = _matches(ledger)
     matched = np.zeros(len(rows), bool)
     matched[owner[match]] = True
-    failing = np.flatnonzero(~matched & np.array([k is not None for k in value_key], bool))  # no key: malformed, the schema's
+    failing = np.flatnonzero(~matched & (value_key != None))  # noqa: E711 (elementwise) no key: malformed, the schema's
     value = ledger.column("claims", "value")
     for i, span in _groups(owner, failing).items():
         row = int(rows[i])
@@ -176,9 +180,9 @@ def unit_contradicts_quote(ledger) -> Iterator[Hit]:
     """The unit agrees with how the quote prints the number: "2.42x" is a ratio, "52.30%" is not a count, "3.2 ms" is not s."""
     rows, owner, m, _, match = _matches(ledger)
     units = np.asarray(ledger.column("claims", "unit"), dtype=object)[rows]
-    pairs = units[owner] + "|" + m.marker
-    fits = match & np.array([p in _ALLOWED_PAIRS for p in pairs], bool)
-    printed_units = _printed_units(ledger, rows, owner, m, match & np.isin(units[owner], DIMENSIONED))
+    pairs = pc.binary_join_element_wise(pa.array(units[owner], pa.string()), pa.array(m.marker, pa.string()), "|")
+    fits = match & _among(pairs, _ALLOWED_PAIRS)
+    printed_units = _printed_units(ledger, rows, owner, m, match & _among(units[owner], DIMENSIONED))
     other_unit = np.zeros(len(owner), bool)
     for k, word in printed_units.items():
         other_unit[k] = word != units[owner[k]]
@@ -186,7 +190,7 @@ def unit_contradicts_quote(ledger) -> Iterator[Hit]:
     matched, fitting = np.zeros(len(rows), bool), np.zeros(len(rows), bool)
     matched[owner[match]] = True
     fitting[owner[fits]] = True
-    failing = np.flatnonzero(matched & ~fitting & np.isin(units, list(UNITS)))
+    failing = np.flatnonzero(matched & ~fitting & _among(units, UNITS))
     for i, span in _groups(owner, failing).items():
         row, unit = int(rows[i]), units[i]
         found = span[match[span]]
@@ -200,6 +204,12 @@ def unit_contradicts_quote(ledger) -> Iterator[Hit]:
         shown = " or ".join(repr(p) for p in m.printed[found])
         allowed = " or ".join(repr(k) if k else "no marker" for k in sorted(MARKERS_ALLOWED[unit]))
         yield Hit(row, "unit", f"unit {unit} does not fit {shown} as printed", f"{unit}: {allowed}", ",".join(sorted(markers)) or "no marker")
+
+
+def _among(values, allowed) -> np.ndarray:
+    """Per string (a null is never among them), whether it is one of `allowed`: a hash lookup, not numpy's sort of objects."""
+    values = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+    return pc.fill_null(pc.is_in(values, value_set=pa.array(sorted(allowed), pa.string())), False).to_numpy(zero_copy_only=False)
 
 
 _UNIT_AFTER = {}  # printed number -> the compiled pattern of it followed by up to three words
