@@ -206,7 +206,7 @@ def diff_table(spec: TableSpec, old: Table | None, new: Table | None) -> TableDi
     a, b = _frame(spec, old), _frame(spec, new)
     ka, kb = _keys(a, key_cols), _keys(b, key_cols)
     repeated = pd.concat([ka[ka.duplicated(keep=False)], kb[kb.duplicated(keep=False)]]).unique()
-    ra, rb = ka.isin(repeated).to_numpy(), kb.isin(repeated).to_numpy()
+    ra, rb = _isin(ka, repeated), _isin(kb, repeated)
     ia, ib = np.flatnonzero(~ra), np.flatnonzero(~rb)  # rows whose key is unique on its side
     ka_u, kb_u = ka.take(ia), kb.take(ib)
     pos = pd.Index(kb_u.to_numpy()).get_indexer(ka_u.to_numpy())  # for each unique old key: its new row, or -1
@@ -220,7 +220,7 @@ def diff_table(spec: TableSpec, old: Table | None, new: Table | None) -> TableDi
     changed = [(key, _row_change(spec, key, o, n))
                for key, o, n in zip(ka.take(old_rows).tolist(), _records(a, old_rows), _records(b, new_rows))]
     removed_at = ia[~both]
-    added_at = ib[~kb_u.isin(ka_u).to_numpy()]
+    added_at = ib[~_isin(kb_u, ka_u)]
     removed = list(zip(ka.take(removed_at).tolist(), _records(a, removed_at)))
     added = list(zip(kb.take(added_at).tolist(), _records(b, added_at)))
     added, removed, renamed = _renames(spec, added, removed)  # keys unique on both sides: a key repeated is no rename
@@ -302,6 +302,18 @@ def _keys(frame: pd.DataFrame, key_cols: tuple[str, ...]) -> pd.Series:
     if len(key_cols) > 1:
         keys = keys.str.cat([frame[c].astype("str").reset_index(drop=True) for c in key_cols[1:]], sep=KEY_SEPARATOR)
     return keys
+
+
+def _isin(keys: pd.Series, values) -> np.ndarray:
+    """keys.isin(values) as a numpy bool array, hashed in Arrow: pandas' isin on Arrow strings builds a Python
+    list of the values and was most of a million-claim diff."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(values) or not len(keys):
+        return np.zeros(len(keys), dtype=bool)
+    found = pc.is_in(pa.array(keys, pa.string()), value_set=pa.array(values, pa.string()))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _ne(x: pd.Series, at_x: np.ndarray, y: pd.Series, at_y: np.ndarray) -> np.ndarray:
