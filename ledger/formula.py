@@ -267,6 +267,47 @@ def parse_relation(text: str) -> Condition:
     return cond
 
 
+_REF = re.compile(r"\{([^{}\s]+)\}")  # a {claim_id} as _TOKEN reads it: no other token holds a brace
+
+
+def parse_many(texts) -> list[Condition | FormulaError]:
+    """parse_relation of each text (the error in its place where one does not parse). A ledger states the same
+    relation for many claims ("{a} / {b} == {c}" for every copy of a table): each formula is parsed once per
+    shape (its text with the claim ids numbered by first appearance) and the ids are bound into the tree."""
+    shapes: dict[str, Condition] = {}
+    out: list[Condition | FormulaError] = []
+    for text in texts:
+        ids: dict[str, str] = {}
+        shape = _REF.sub(lambda m: "{#" + ids.setdefault(m.group(1), str(len(ids))) + "}", text)
+        if shape in shapes and len(text) <= MAX_LENGTH:
+            out.append(_bind(shapes[shape], {"#" + k: v for v, k in ids.items()}))
+            continue
+        try:
+            out.append(parse_relation(text))  # errors, and their offsets, come from the text itself
+        except FormulaError as e:
+            out.append(e)
+            continue
+        if len(shape) <= MAX_LENGTH:  # the shape tokenizes as the text does, ref for ref: it parses too
+            shapes[shape] = parse_relation(shape)
+    return out
+
+
+def _bind(node, names: dict[str, str]):
+    """The tree with each Ref renamed by `names`."""
+    if isinstance(node, Ref):
+        return Ref(names[node.claim_id])
+    if isinstance(node, Num):
+        return node
+    if isinstance(node, (Neg, Not)):
+        return type(node)(_bind(node.arg, names))
+    if isinstance(node, (BinOp, Compare)):
+        left, right = _bind(node.left, names), _bind(node.right, names)
+        return BinOp(node.op, left, right) if isinstance(node, BinOp) else Compare(left, node.op, right)
+    if isinstance(node, Call):
+        return Call(node.func, tuple(_bind(a, names) for a in node.args))
+    return type(node)(tuple(_bind(p, names) for p in node.parts))  # And, Or
+
+
 def refs(node) -> list[str]:
     """The claim_ids a formula names, in order, with repeats."""
     if isinstance(node, Ref):

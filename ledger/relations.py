@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .formula import FormulaError, Outcome, judge, parse_relation, refs
+from .formula import FormulaError, Outcome, judge, parse_many, refs
 
 HOLDS, VIOLATED, UNCHECKED = "holds", "violated", "cannot be checked"
 KINDS = ("fact", "assumption")
@@ -65,13 +65,9 @@ def _judge_all(ledger) -> list[Verdict]:
     parsed = []  # (what every verdict says, the parsed relation or the parse error)
     for row, (rid, formula, kind, description) in enumerate(zip(
             _cells(t, "relation_id"), _cells(t, "formula"), _cells(t, "kind"), _cells(t, "description"))):
-        if not formula:
-            continue  # the schema reports the empty cell (L101)
-        base = dict(row=row, relation_id=rid, formula=formula, kind=kind or "fact", description=description)
-        try:
-            parsed.append((base, parse_relation(formula)))
-        except FormulaError as e:
-            parsed.append((base, e))
+        if formula:  # else the schema reports the empty cell (L101)
+            parsed.append(dict(row=row, relation_id=rid, formula=formula, kind=kind or "fact", description=description))
+    parsed = list(zip(parsed, parse_many([base["formula"] for base in parsed])))
     # the rows of the claims the relations name, looked up at once (not a dict of every claim_id)
     ids = ledger.rows_of(c for _, rel in parsed if not isinstance(rel, FormulaError) for c in refs(rel))
     paper = dict(zip(ids, ledger.claims["paper_id"].iloc[list(ids.values())].tolist()))

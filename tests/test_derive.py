@@ -117,3 +117,26 @@ def test_parse_errors_say_where(formula, offset):
     with pytest.raises(FormulaError) as e:
         parse_relation(formula)
     assert e.value.offset == offset and f"at character {offset}" in str(e.value)
+
+
+# parse_many parses each formula shape once and binds the claim ids: it must give what parse_relation gives,
+# tree for tree and error for error (message and offset from the text itself).
+_SHAPED = [
+    "{a} / {b} == {c}", "{x-1} / {y-2} == {z-3}", "{p} - {p} == 0", "{q} - {q} == 0", "{a} - {b} == 0",
+    "max({a}, {b}) <= {c} and not ({a} > 2)", "max({long-claim-id-here}, {b}) <= {c} and not ({long-claim-id-here} > 2)",
+    "{a} +", "{bbbbbbbbbb} +", "{a} ** {b}", "{#0} == {a}", "{a} == {#0}", "{a}" + " + {a}" * 300,
+    "{" + "a" * 1990 + "} == 1", "{" + "b" * 1999 + "} == 1", "{b} == 1",
+]
+
+
+@pytest.mark.parametrize("order", [_SHAPED, _SHAPED[::-1]])
+def test_parse_many_gives_what_parse_relation_gives(order):
+    from ledger.formula import FormulaError, parse_many, parse_relation
+
+    for text, got in zip(order, parse_many(order)):
+        try:
+            want = parse_relation(text)
+        except FormulaError as e:
+            assert isinstance(got, FormulaError) and str(got) == str(e) and got.offset == e.offset, text[:40]
+        else:
+            assert got == want, text[:40]
