@@ -184,9 +184,16 @@ def _layouts(ledger) -> dict[str, _Layout]:
             return {}
         value, quotes = ledger.column("claims", "value"), ledger.column("claims", "quote")
         spellings = _spellings(ledger)
-        out = {}
+        out, seen = {}, {}
         for g in groups:
             if not _well_formed(ledger, g) or not quotes[g.rows[0]]:
+                continue
+            cells = [{k: ledger.column("claims", k)[r] for k in PAIRED} for r in g.rows]
+            # a layout is a function of the quote, the rows' values and paired cells: a list stated again (a
+            # copied table, another version of a paper) is laid out once
+            same = (quotes[g.rows[0]], tuple(value[r] for r in g.rows), tuple(tuple(c.values()) for c in cells))
+            if same in seen:
+                out[g.name] = seen[same]
                 continue
             quote = normalise(quotes[g.rows[0]])
             mentions = read_numbers(quote, spellings)
@@ -195,11 +202,10 @@ def _layouts(ledger) -> dict[str, _Layout]:
             printed_keys, row_keys = keys[: len(mentions)], keys[len(mentions):]
             places = [[(m.start, m.end) for m, k in zip(mentions, printed_keys) if want is not None and k == want]
                       for want in row_keys]
-            cells = [{k: ledger.column("claims", k)[r] for k in PAIRED} for r in g.rows]
             entities = paired_columns(cells, quote, spellings)
             value_at, entity_at = layout(quote, places, entities, spellings)
             printed = [next((m.printed for m in mentions if m.start == at), "") for at in value_at]
-            out[g.name] = _Layout(quote, value_at, printed, entity_at, entities)
+            out[g.name] = seen[same] = _Layout(quote, value_at, printed, entity_at, entities)
         return out
     return ledger.memo("group_layouts", run)
 
