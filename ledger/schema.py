@@ -243,15 +243,15 @@ def pandera_findings(table: "Table", known: dict[str, "pd.Series"]) -> list[Find
         code = str(check).split(": ", 1)[-1]
         f = spec.field(column)
         for row, found in cells:
-            claim_ids = str(ids[row]) if ids is not None else ""
+            claim_id = str(ids[row]) if ids is not None else ""
             if code == "required":
-                out.append(_finding(REQUIRED, table, row, column, claim_ids, f"{column} is empty or blank", "required", found))
+                out.append(_finding(REQUIRED, table, row, column, claim_id, f"{column} is empty or blank", "required", found))
             elif column in fks and code == fks[column].rule:
                 fk = fks[column]
-                out.append(_finding(RULES[code], table, row, column, claim_ids,
+                out.append(_finding(RULES[code], table, row, column, claim_id,
                                     hints.message(f, fk, found), fk_expected(fk), found))
             else:
-                out.append(_finding(*_with(_cell_failure(f, found, hints), table, row, column, claim_ids, found)))
+                out.append(_finding(*_with(_cell_failure(f, found, hints), table, row, column, claim_id, found)))
     if spec.unique:
         out += duplicate_findings(table, spec.unique)
     return out
