@@ -248,3 +248,21 @@ def test_identifier_collision_reports_the_later_spelling_only():
     ledger = _ledger_with("claim_id", ["fastnet", "FastNet", "fastnet", "fastn\u0435t", "other"])
     hits = list(hygiene.identifier_collision(ledger))
     assert sorted(h.row for h in hits) == [1, 3]  # row 2 is an exact duplicate: L105's, not a collision
+
+
+def test_the_suspect_scan_is_its_written_definition():
+    """hygiene._suspect reads bytes off the Arrow buffers; it must pick exactly the cells that are not ASCII or
+    match _SUSPECT_ASCII_RE (what its checks rely on), in plain, sliced and chunked arrays."""
+    import re
+
+    import pyarrow as pa
+
+    from ledger.validators.hygiene import _SUSPECT_ASCII_RE, _suspect
+
+    cells = ["", "plain", " lead", "trail ", "=SUM(A1)", "+1", "-x", "@me", "a\tb", "line\nbreak", "cr\r", "\x7f",
+             "é", "caf\u00e9", "zero\u200bwidth", "x", "=", " ", "ok-ok", "a@b", "end=", "\x1f"]
+    want = [not c.isascii() or re.search(_SUSPECT_ASCII_RE, c) is not None for c in cells]
+    arr = pa.array(cells, pa.string())
+    assert _suspect(arr).tolist() == want
+    assert _suspect(arr.slice(3, 10)).tolist() == want[3:13]
+    assert _suspect(pa.chunked_array([arr.slice(0, 7), arr.slice(7)])).tolist() == want
