@@ -33,6 +33,9 @@ from .rules import (  # noqa: F401  (part of this module's interface)
 
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
 _MAX_REPEATS = 20  # per file and code: past this, one summary finding says how many more
+# The ASCII characters str.isspace() counts as white space (the file separators too): a text that starts
+# with these and then an ASCII character that is not one is not blank.
+_LEADING_SPACE = re.compile(rb"[\t\n\x0b\x0c\r\x1c-\x1f ]*")
 
 
 class UnreadableFile(Exception):
@@ -82,8 +85,9 @@ def _looks_utf16(data: bytes) -> bool:
     return (even.count(0) == 0 and odd.count(0) == len(odd)) or (odd.count(0) == 0 and even.count(0) == len(even))
 
 
-def decode(data: bytes, file: str) -> tuple[str | None, list[Finding]]:
-    """Bytes to text, or the findings that say why not."""
+def _byte_findings(data: bytes, file: str) -> tuple[bytes | None, list[Finding]]:
+    """What the bytes alone say, before any decoding: the body after a UTF-8 byte-order mark, or None
+    when the file is UTF-16 or holds NUL bytes; and the findings."""
     if _looks_utf16(data):
         return None, [_finding(ENCODING, file, 1, "file is UTF-16; save it as UTF-8", expected="UTF-8", found="UTF-16")]
     findings = []
@@ -93,6 +97,14 @@ def decode(data: bytes, file: str) -> tuple[str | None, list[Finding]]:
     if b"\x00" in data:
         lines = sorted({_line_of(data, m.start()) for m in re.finditer(b"\x00", data)})
         findings += [_finding(NUL, file, n, "line holds a NUL byte") for n in lines[:_MAX_REPEATS]]
+        return None, findings
+    return data, findings
+
+
+def decode(data: bytes, file: str) -> tuple[str | None, list[Finding]]:
+    """Bytes to text, or the findings that say why not."""
+    data, findings = _byte_findings(data, file)
+    if data is None:
         return None, findings
     try:
         return data.decode("utf-8"), findings
@@ -268,13 +280,16 @@ def _parse_record(text: str) -> list[str]:
         return next(csv.reader(_split_lines(text, "\n"), strict=True), [])
 
 
-def parse_fast(text: str, file: str = "", data: bytes | None = None):
+def parse_fast(text: str | None, file: str = "", data: bytes | None = None, columns: tuple[str, ...] | None = None):
     """Parse with pyarrow's CSV reader when the bytes are ones it reads exactly as Python's csv module in
     strict mode does; otherwise return None, and `parse` reads the file record by record.
 
     Returns (header, frame, lines, findings): the records with as many fields as the header, their start
     lines, and the L006 / L010 findings for the records set aside (ragged or blank), with the caps `parse`
-    applies. `data` is text as UTF-8 (passed in to save encoding it again).
+    applies. `data` is the text as UTF-8; the loader passes only the bytes (text None), undecoded:
+    pyarrow validates the UTF-8 of every cell it reads and the records read here are decoded strictly, so
+    invalid UTF-8 anywhere sends the file to the careful path, which reports it (decoding a whole 150 MB
+    file to a str costs more than the pyarrow parse).
 
     The bytes qualify when there is no CR, no conflict marker and every quote is structural: quotes pair
     up; an opening quote starts a field (after a comma, a LF, the start of the file, or doubling the quote
@@ -283,11 +298,19 @@ def parse_fast(text: str, file: str = "", data: bytes | None = None):
     and record lengths come from numpy over the bytes, and any disagreement with pyarrow's own count sends
     the file to the careful path. A stray quote in a bare cell, text after a closing quote (`""x`), an
     unterminated quote, a record longer than the csv module's field limit: the careful path.
+
+    With `columns`, the frame holds exactly those columns, in that order (one absent from the header is
+    all empty cells), built in Arrow before the one conversion to pandas.
     """
-    if "\r" in text:
-        return None
+    try:
+        return _parse_fast(text, file, data, columns)
+    except UnicodeDecodeError:
+        return None  # the careful path decodes the whole file and says where
+
+
+def _parse_fast(text, file, data, columns):
     data = text.encode("utf-8") if data is None else data
-    if not data:
+    if not data or b"\r" in data:
         return None
     import numpy as np
 
@@ -393,6 +416,9 @@ def parse_fast(text: str, file: str = "", data: bytes | None = None):
         count[f.code] = count.get(f.code, 0) + 1
         if count[f.code] <= _MAX_REPEATS:
             findings.append(f)
+    if columns is not None:
+        empty = pa.repeat(pa.scalar("", pa.string()), table.num_rows)
+        table = pa.table({c: table.column(c) if c in table.column_names else empty for c in columns})
     frame = table.to_pandas()
     return header, frame, lines_of[kept].tolist(), findings + _summaries(file, ragged, blank)
 
@@ -476,17 +502,22 @@ def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Ta
             return Table.empty(spec, file), [finding]
         raise UnreadableFile(finding)
 
-    text, findings = decode(data, file)
-    if text is None:
+    body, findings = _byte_findings(data, file)
+    if body is None:
         return Table.empty(spec, file, present=True), findings
-    if not text or text.isspace():  # not text.strip(): that copies the whole file
-        return Table.empty(spec, file, present=True), findings + [_finding(EMPTY_FILE, file, 1, "file is empty; expected a header: " + ",".join(spec.columns))]
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
-    fast = parse_fast(text, file, body)
+    # The fast path reads the bytes without decoding them to one str (see parse_fast); it needs a file
+    # that plainly holds more than white space, else the careful path decides.
+    lead = _LEADING_SPACE.match(body).end()
+    fast = parse_fast(None, file, body, spec.columns) if lead < len(body) and body[lead] < 0x80 else None
     if fast is not None:
         header, frame, lines, parse_findings = fast
         rows = None
     else:
+        text, findings = decode(data, file)
+        if text is None:
+            return Table.empty(spec, file, present=True), findings
+        if not text or text.isspace():  # not text.strip(): that copies the whole file
+            return Table.empty(spec, file, present=True), findings + [_finding(EMPTY_FILE, file, 1, "file is empty; expected a header: " + ",".join(spec.columns))]
         header, rows, lines, parse_findings = parse(text, spec, file)
         frame = None
     findings += parse_findings
@@ -503,9 +534,4 @@ def read_table(path: Path, spec: TableSpec, file: str | None = None) -> tuple[Ta
     if frame is None:
         frame = pd.DataFrame({c: pd.Series([r[where[c]] for r in rows] if c in where else [""] * len(rows), dtype="str")
                               for c in spec.columns})
-    else:
-        for c in spec.columns:
-            if c not in where:
-                frame[c] = pd.Series([""] * len(frame), dtype="str")
-        frame = frame[list(spec.columns)].reset_index(drop=True)
     return Table(spec, file, frame, lines, True, header), findings

@@ -86,3 +86,47 @@ def test_a_cell_that_starts_with_u_feff_keeps_it_on_both_paths(tmp_path):
     path.write_text(text, encoding="utf-8")
     table, _ = read_table(path, CLAIMS)
     assert table.frame["claim_id"].iat[0] == "\ufeffa"
+
+
+# The loader hands parse_fast the bytes undecoded; whatever it reads must be what decoding first would give.
+_INVALID = [b"\xff", b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe2\x82"]
+
+
+def _careful_read(data: bytes, spec):
+    """(rows by column name, findings) as the loader gave them when it decoded the whole file before
+    parsing; rows None when the table is left empty."""
+    from ledger.reader import EMPTY_FILE, _finding, decode
+
+    text, findings = decode(data, "x.csv")
+    if text is None:
+        return None, findings
+    if not text or text.isspace():
+        return None, findings + [_finding(EMPTY_FILE, "x.csv", 1, "file is empty; expected a header: " + ",".join(spec.columns))]
+    header, rows, lines, parse_findings = parse(text, spec, "x.csv")
+    return [dict(zip(header, r)) for r in rows], findings + parse_findings
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(CELL, min_size=3, max_size=3), min_size=1, max_size=6),
+       st.sampled_from(_INVALID), st.integers(min_value=0), st.sampled_from(["", "\ufeff", "\u3000\n", " \n", "\u3000"]),
+       st.sampled_from(["", "x\n", ",,\n", "a,b,c,d\n"]))
+def test_undecoded_bytes_read_as_decoded_text(tmp_path_factory, rows, bad, at, lead, extra):
+    """Invalid UTF-8 in any cell, the header, a ragged or blank record: the findings of decoding the whole
+    file first (ENCODING at the right line, an empty table); valid bytes: the same findings and cells."""
+    from ledger.reader import read_table
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([list(CLAIMS.columns[:3]), *rows])
+    valid = (lead + out.getvalue() + extra).encode("utf-8")
+    cut = at % (len(valid) + 1)
+    for data in (valid, valid[:cut] + bad + valid[cut:]):
+        path = tmp_path_factory.mktemp("t") / "claims.csv"
+        path.write_bytes(data)
+        table, findings = read_table(path, CLAIMS, "x.csv")
+        rows_want, want = _careful_read(data, CLAIMS)
+        assert findings[:len(want)] == want  # then the header's own findings
+        if rows_want is None:
+            assert len(table) == 0 and findings == want
+        else:
+            known = [c for c in CLAIMS.columns if c in (rows_want[0] if rows_want else {})]
+            assert table.frame[known].to_dict("records") == [{c: w[c] for c in known} for w in rows_want]
