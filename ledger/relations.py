@@ -88,10 +88,13 @@ class Verdicts(Sequence):
             i += len(self)
         if i in self._judged:
             return self._judged[i]
+        # the arrays found it holds: every claim is known and well-formed; its outcome is computed when read
         tree, ids = self._parsed[i]
         rows = self._rows[self._starts[i]:self._starts[i] + len(ids)]
-        rel = _bind(self._trees[tree], dict(zip(self._slots[tree], ids)))
-        return _verdict(self._base[i], rel, ids, rows, self._papers, self._bounds, holds=True)
+        codes, names = self._papers
+        return Verdict(**self._base[i], verdict=HOLDS, claims=ids, papers=tuple(dict.fromkeys(names[c] for c in codes[rows])),
+                       rows=tuple(rows.tolist()), judgement=partial(_judge_bound, self._trees[tree], self._slots[tree], ids,
+                                                                    rows, self._bounds))
 
     def at(self, positions) -> list[Verdict]:
         return [self[int(i)] for i in positions]
@@ -170,22 +173,28 @@ def _several(slot_papers: np.ndarray) -> np.ndarray:
     return ((slot_papers >= 0) & (slot_papers != first[:, None])).any(axis=1)
 
 
-def _verdict(base: dict, rel: Condition, named: tuple[str, ...], rows: np.ndarray, papers, bounds, holds: bool = False) -> Verdict:
-    """The verdict of one relation that parsed, its claims at `rows` (-1: the ledger lacks it). With `holds`,
-    the arrays found it holds: only its outcome is left to compute, when read."""
+def _env(named: tuple[str, ...], rows, bounds) -> dict[str, Interval]:
+    lo, hi = bounds
+    return {c: Interval(float(lo[row]), float(hi[row])) for c, row in zip(named, rows)}
+
+
+def _judge_bound(tree: Condition, slots: tuple[str, ...], named: tuple[str, ...], rows: np.ndarray, bounds) -> Outcome:
+    """judge of one instance of a shape: its claim ids bound into the tree."""
+    return judge(_bind(tree, dict(zip(slots, named))), _env(named, rows.tolist(), bounds))
+
+
+def _verdict(base: dict, rel: Condition, named: tuple[str, ...], rows: np.ndarray, papers, bounds) -> Verdict:
+    """The verdict of one relation that parsed, alone (the scalar path), its claims at `rows` (-1: the ledger lacks it)."""
     codes, names = papers
     base = dict(base, claims=named, papers=tuple(dict.fromkeys(names[c] for c in codes[rows[rows >= 0]])))
     unknown = tuple(c for c, row in zip(named, rows) if row < 0)
     if unknown:
         return Verdict(**base, verdict=UNCHECKED, reason=f"names unknown claims: {', '.join(unknown)}", unknown=unknown)
     base["rows"] = tuple(rows.tolist())
-    lo, hi = bounds
-    env = {c: Interval(float(lo[row]), float(hi[row])) for c, row in zip(named, base["rows"])}
+    env = _env(named, base["rows"], bounds)
     bad = [c for c, i in env.items() if math.isnan(i.lo) or math.isnan(i.hi)]
     if bad:
         return Verdict(**base, verdict=UNCHECKED, reason=f"a claim's value is malformed: {', '.join(bad)}", malformed=True)
-    if holds:
-        return Verdict(**base, verdict=HOLDS, judgement=partial(judge, rel, env))
     try:
         outcome = judge(rel, env)
     except (ZeroDivisionError, OverflowError) as e:
