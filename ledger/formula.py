@@ -30,7 +30,9 @@ from dataclasses import dataclass
 import re
 from typing import Callable, Union
 
-from .intervals import Interval, disjoint
+import numpy as np
+
+from .intervals import Interval, disjoint, mul
 
 MAX_LENGTH = 2000  # a formula longer than this is refused: relations are short
 MAX_TOKENS = 256  # and this many tokens: the parser recurses, and relations are short
@@ -271,25 +273,46 @@ _REF = re.compile(r"\{([^{}\s]+)\}")  # a {claim_id} as _TOKEN reads it: no othe
 
 
 def parse_many(texts) -> list[Condition | FormulaError]:
-    """parse_relation of each text (the error in its place where one does not parse). A ledger states the same
-    relation for many claims ("{a} / {b} == {c}" for every copy of a table): each formula is parsed once per
-    shape (its text with the claim ids numbered by first appearance) and the ids are bound into the tree."""
-    shapes: dict[str, Condition] = {}
-    out: list[Condition | FormulaError] = []
+    """parse_relation of each text (the error in its place where one does not parse), each shape parsed once
+    (see parse_shapes) and the claim ids bound into its tree."""
+    trees, slots, parsed = parse_shapes(texts)
+    return [p if isinstance(p, FormulaError) else _bind(trees[p[0]], dict(zip(slots[p[0]], p[1]))) for p in parsed]
+
+
+def parse_shapes(texts) -> tuple[list[Condition], list[tuple[str, ...]], list[tuple[int, tuple[str, ...]] | FormulaError]]:
+    """What parse_relation gives each text, without a tree per text. A ledger states the same relation for many
+    claims ("{a} / {b} == {c}" for every copy of a table): each formula *shape* (its text with the claim ids
+    numbered by first appearance, {#0}, {#1}, ...) is parsed once. Returns the trees, each tree's slots (the
+    names its Refs use, in order of first appearance) and, per text, (its tree, the claim ids that fill the
+    slots) or the FormulaError, with the message and offset of the text itself."""
+    trees: list[Condition] = []
+    slots: list[tuple[str, ...]] = []
+    shapes: dict[tuple[str, tuple[int, ...]], int] = {}
+    out: list[tuple[int, tuple[str, ...]] | FormulaError] = []
     for text in texts:
-        ids: dict[str, str] = {}
-        shape = _REF.sub(lambda m: "{#" + ids.setdefault(m.group(1), str(len(ids))) + "}", text)
-        if shape in shapes and len(text) <= MAX_LENGTH:
-            out.append(_bind(shapes[shape], {"#" + k: v for v, k in ids.items()}))
+        found = _REF.findall(text)
+        ids = tuple(dict.fromkeys(found))
+        # the shape, as a key: "{#}" for every ref (no other text can read so) and which id each one is
+        key = (_REF.sub("{#}", text), tuple(map(ids.index, found)))
+        if key in shapes and len(text) <= MAX_LENGTH:
+            out.append((shapes[key], ids))
             continue
         try:
-            out.append(parse_relation(text))  # errors, and their offsets, come from the text itself
+            tree = parse_relation(text)  # errors, and their offsets, come from the text itself
         except FormulaError as e:
             out.append(e)
             continue
+        numbered = tuple(f"#{k}" for k in range(len(ids)))
+        shape = _REF.sub(lambda m: "{" + numbered[ids.index(m.group(1))] + "}", text)
         if len(shape) <= MAX_LENGTH:  # the shape tokenizes as the text does, ref for ref: it parses too
-            shapes[shape] = parse_relation(shape)
-    return out
+            shapes[key] = len(trees)
+            trees.append(parse_relation(shape))
+            slots.append(numbered)
+        else:  # too long a shape to parse: the text's own tree, its slots the ids themselves
+            trees.append(tree)
+            slots.append(ids)
+        out.append((len(trees) - 1, ids))
+    return trees, slots, out
 
 
 def _bind(node, names: dict[str, str]):
@@ -434,3 +457,88 @@ def holds(rel: Condition, env: dict[str, Interval]) -> tuple[bool, Interval, Int
     out = judge(rel, env)
     side = (out.failed or out.comparisons)[0]
     return out.possible, side.left, side.right
+
+
+# judge over arrays: one formula shape for many instances at once (ledger/relations.py). The arithmetic takes
+# the same IEEE steps as Interval's, so where no edge case arises the verdict is judge's, bit for bit.
+Bounds = tuple[np.ndarray, np.ndarray]  # lo and hi, one element per instance
+
+
+def judge_many(cond: Condition, env: dict[str, Bounds], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(possible, certain, edgy) per instance, each slot of `env` holding the instances' bounds of that claim.
+    Where `edgy` is set, the arrays decide nothing: judge would raise there (a divisor's interval holds 0, an
+    overflow) or a NaN bound arose on the way (inf - inf), where Interval's min and max depend on order; ask judge."""
+    with np.errstate(all="ignore"):
+        bounded = np.ones(n, bool)  # as in judge: finite inputs, none in (0, smallest normal float)
+        for lo, hi in env.values():
+            for x in (lo, hi):
+                bounded &= np.isfinite(x) & ~((0 < np.abs(x)) & (np.abs(x) < sys.float_info.min))
+        edgy = np.zeros(n, bool)
+
+        def walk(c) -> tuple[np.ndarray, np.ndarray]:
+            nonlocal edgy
+            if isinstance(c, Compare):
+                (alo, ahi), (blo, bhi) = _evaluate_many(c.left, env, n, edgy), _evaluate_many(c.right, env, n, edgy)
+                sides = np.stack([alo, ahi, blo, bhi])
+                edgy |= np.isnan(sides).any(axis=0) | (bounded & ~np.isfinite(sides).all(axis=0))  # judge raises
+                return _compare_many(c.op, alo, ahi, blo, bhi)
+            if isinstance(c, Not):
+                p, k = walk(c.arg)
+                return ~k, ~p
+            results = [walk(p) for p in c.parts]  # every part, as judge evaluates every part
+            combine = np.logical_and.reduce if isinstance(c, And) else np.logical_or.reduce
+            return combine([p for p, _ in results]), combine([k for _, k in results])
+
+        possible, certain = walk(cond)
+    return possible, certain, edgy
+
+
+def _evaluate_many(node: Node, env: dict[str, Bounds], n: int, edgy: np.ndarray) -> Bounds:
+    """evaluate over arrays; sets `edgy` (in place) where a bound is NaN or a divisor's interval holds 0."""
+    if isinstance(node, Num):
+        lo = hi = np.full(n, node.value)
+    elif isinstance(node, Ref):
+        lo, hi = env[node.claim_id]
+    elif isinstance(node, Neg):
+        alo, ahi = _evaluate_many(node.arg, env, n, edgy)
+        lo, hi = -ahi, -alo
+    elif isinstance(node, Call):
+        args = [_evaluate_many(a, env, n, edgy) for a in node.args]
+        if node.func == "abs":
+            (alo, ahi), = args
+            above, below = alo >= 0, ahi <= 0  # Interval.__abs__: itself, its negation, or [0, max(-lo, hi)]
+            lo = np.where(above, alo, np.where(below, -ahi, 0.0))
+            hi = np.where(above, ahi, np.where(below, -alo, np.maximum(-alo, ahi)))
+        else:
+            pick = np.minimum if node.func == "min" else np.maximum
+            lo, hi = pick.reduce([a[0] for a in args]), pick.reduce([a[1] for a in args])
+    else:
+        (alo, ahi), (blo, bhi) = _evaluate_many(node.left, env, n, edgy), _evaluate_many(node.right, env, n, edgy)
+        if node.op == "+":
+            lo, hi = alo + blo, ahi + bhi
+        elif node.op == "-":
+            lo, hi = alo - bhi, ahi - blo
+        elif node.op == "*":
+            lo, hi = mul(alo, ahi, blo, bhi)
+        else:  # Interval.__truediv__: a * [1/hi, 1/lo], once the zero test passed
+            edgy |= (blo <= 0) & (bhi >= 0)
+            lo, hi = mul(alo, ahi, 1 / bhi, 1 / blo)
+    edgy |= np.isnan(lo) | np.isnan(hi)
+    return lo, hi
+
+
+def _compare_many(op: str, alo, ahi, blo, bhi) -> tuple[np.ndarray, np.ndarray]:
+    """_compare's possible and certain over arrays."""
+    apart = disjoint(alo, ahi, blo, bhi)
+    same_point = ((ahi - alo) == 0) & ((bhi - blo) == 0) & (alo == blo)
+    if op == "==":
+        return ~apart, same_point
+    if op == "!=":
+        return ~same_point, apart
+    if op == "<=":
+        return (alo <= bhi) | ~apart, ahi <= blo
+    if op == ">=":
+        return (ahi >= blo) | ~apart, alo >= bhi
+    if op == "<":
+        return alo < bhi, ahi < blo
+    return ahi > blo, alo > bhi  # ">"

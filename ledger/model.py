@@ -141,6 +141,19 @@ class Ledger:
         rows = np.flatnonzero(hit)
         return dict(zip(column.filter(hit).to_pylist(), rows.tolist()))  # a later row of an id overwrites an earlier
 
+    def rows_at(self, ids) -> np.ndarray:
+        """The row of each of the ids, as rows_of gives it (the last row of an id that repeats), -1 where the
+        ledger lacks the id: for many ids, one Arrow lookup into an array, not a dict."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = pa.array(self.claims["claim_id"], pa.large_string())
+        last = len(column) - 1
+        # index_in finds an id's first occurrence: in the column reversed, that is its last row
+        at = pc.index_in(pa.array(ids, pa.large_string()), value_set=column.take(np.arange(last, -1, -1)))
+        at = pc.fill_null(at, -1).to_numpy().astype(np.int64)
+        return np.where(at < 0, -1, last - at)
+
     @cached_property
     def abstracts(self) -> dict[str, str]:
         return dict(zip(self.column("papers", "paper_id"), self.column("papers", "abstract")))

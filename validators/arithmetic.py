@@ -135,7 +135,7 @@ def _relation_hits(ledger, v) -> Iterator[Hit]:
 @check("L403", "relation-violated")
 def relation_violated(ledger) -> Iterator[Hit]:
     """A relation of relations.csv that is a fact (e.g. {a} + {b} == {c}) holds for some values inside the claims' rounding intervals."""
-    for v in verdicts(ledger):
+    for v in verdicts(ledger).unsettled:
         if v.verdict == VIOLATED and v.kind != "assumption":
             yield from _relation_hits(ledger, v)
 
@@ -145,7 +145,7 @@ def assumption_violated(ledger) -> Iterator[Hit]:
     """A relation of kind assumption (the curator's reading, not the paper's words) holds for some values inside the claims' intervals.
 
     A warning, not an error: the reading may be wrong rather than the claims; fix the claims or the relation."""
-    for v in verdicts(ledger):
+    for v in verdicts(ledger).unsettled:
         if v.verdict == VIOLATED and v.kind == "assumption":
             yield from _relation_hits(ledger, v)
 
@@ -153,7 +153,7 @@ def assumption_violated(ledger) -> Iterator[Hit]:
 @check("L405", "relation-invalid")
 def relation_invalid(ledger) -> Iterator[Hit]:
     """A relation parses (numbers, {claim_id}, + - * /, min max abs, comparisons, and or not, parentheses) and names only existing claims."""
-    for v in verdicts(ledger):
+    for v in verdicts(ledger).unsettled:  # a relation that holds is none of these
         if v.error is not None:
             yield Hit(v.row, "formula", f"relation {v.relation_id} does not parse: {v.error}", "a formula like {a} + {b} == {c}",
                       v.formula[(v.error.offset or 1) - 1:][:20], table="relations")
@@ -170,7 +170,9 @@ def relation_undocumented(ledger) -> Iterator[Hit]:
 
     A relation between papers needs its reason written down (two papers restating one result, say): without
     it, a reviewer cannot tell a real link from two numbers that happen to agree."""
-    for v in verdicts(ledger):
+    judged = verdicts(ledger)
+    blank = np.array([not d.strip() for d in judged.descriptions], bool)
+    for v in judged.at(np.flatnonzero(blank | judged.several_papers)):  # the others have nothing to say
         if not v.description.strip():
             yield Hit(v.row, "description", f"relation {v.relation_id} has no description: say what it checks and quote the words "
                       "of the abstract it rests on", "a description", "", table="relations")
