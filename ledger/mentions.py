@@ -208,10 +208,14 @@ def exact_path(texts: Sequence[str] | pa.Array | pa.ChunkedArray, names: Iterabl
     return _plan(texts, pl, names).filter("exact")["text"].to_list()
 
 
-# Texts are read in batches of about this many bytes: the second pass copies every text once more (as the
-# pieces it measures), so batching bounds that copy instead of doubling a 500 MB corpus at once.
+# Texts are read in batches of about this many bytes: the marked pieces copy every text once more, so
+# batching bounds that copy instead of doubling a 500 MB corpus at once.
 BATCH_BYTES = 8 << 20  # measured at 1M claims (59 MB of abstracts): 64 MB batches peaked 330 MB higher than 8 MB ones, for about the same CPU
 EXACT_BELOW = 200_000  # characters: below this the exact reader is quicker than importing polars
+# One regex pass wraps every mention in these marks, and the marked text is split at them: the pieces are the
+# mentions and the text between them, whose character lengths give the offsets. A text holding a character
+# beyond the BMP is read exactly, so no text on the polars path holds a mark.
+_OPEN, _CLOSE = "\U000f0000", "\U000f0001"
 
 
 def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray, names: Iterable[str] = ()) -> pa.Table:
@@ -227,11 +231,12 @@ def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray, names: Iter
     df = _plan(texts, pl, names)
     exact_idx = df.filter("exact")["text"].to_list()
     fast = df.filter(~pl.col("exact") & pl.col("t").is_not_null()).select("text", "t")
+    fast = fast.with_columns(t=_ascii_words(pl, fast["t"]))
     # a batch is the texts that start within the same BATCH_BYTES of the running byte count
     size = pl.col("t").str.len_bytes().cast(pl.Int64)
     fast = fast.with_columns(batch=(size.cum_sum() - size) // BATCH_BYTES)
-    tables = [_fast_rows(pl, b, exact_idx) for b in fast.partition_by("batch", maintain_order=True)]
-    fast_table = pa.concat_tables(tables) if tables else _empty()
+    batches = [_fast_rows(pl, b) for b in fast.partition_by("batch", maintain_order=True)]
+    fast_table = _with_readings(pl, pl.concat(batches)).to_arrow().cast(SCHEMA) if batches else _empty()
     if not exact_idx:
         return fast_table
     exact_table = pa.table(_exact_rows(texts, exact_idx, names), schema=SCHEMA)
@@ -239,45 +244,70 @@ def mention_table(texts: Sequence[str] | pa.Array | pa.ChunkedArray, names: Iter
     return both.to_arrow().cast(SCHEMA)
 
 
-def _fast_rows(pl, batch, exact_idx: list[int]) -> pa.Table:
-    """The mentions of a batch of (text, t) rows on the polars path; a text it cannot vouch for joins exact_idx."""
-    p = _patterns()
-    batch = batch.select(
-        "text",
-        # one character for one: offsets and printed text (which never holds a word character) are kept
-        t=pl.when(pl.col("t").str.contains(p["word"]))
-        .then(pl.col("t").str.replace_all(p["word"], "_"))
-        .otherwise("t"),
-    )
-    batch = batch.select(
-        "text",
-        printed=pl.col("t").str.extract_all(p["mention"]),
-        chunk=pl.col("t").str.extract_all(p["chunk"]),
-    )
-    # Both passes find the same mentions; a text where they disagree (none known) is read exactly.
-    agree = pl.col("printed").list.len() == pl.col("chunk").list.len()
-    exact_idx += batch.filter(~agree)["text"].to_list()
-    rows = batch.filter(agree).explode("printed", "chunk").drop_nulls("printed")
-    # a chunk is the text since the previous mention (the gap), then the mention
-    width, n = pl.col("chunk").str.len_chars().cast(pl.Int64), pl.col("printed").str.len_chars().cast(pl.Int64)
-    # a text's ends: the running sum of chunk widths, less the sum before its first chunk (rows are by text:
-    # a forward fill, not a group-by)
-    first = (pl.col("text") != pl.col("text").shift(1)).fill_null(True)
-    total = width.cum_sum()
-    rows = rows.with_columns(end=total - pl.when(first).then(total - width).forward_fill(), gap=pl.col("chunk").str.slice(0, width - n))
-    rows = rows.with_columns(start=(pl.col("end") - n).cast(pl.Int64)).drop("chunk")
-    rows = rows.with_columns(g=pl.col("printed").str.extract_groups(p["parse"])).unnest("g")
-    rows = _with_values(pl, _share_list_markers(pl, rows.with_columns(marker=_marker(pl)), p))
+def _ascii_words(pl, texts):
+    """The texts with every non-ASCII word character read as "_", one character for one: offsets and printed
+    text (which never holds a word character) are kept. Only the non-ASCII texts are rewritten."""
+    other = (texts.str.len_bytes() != texts.str.len_chars()).arg_true()
+    if not len(other):
+        return texts
+    return texts.scatter(other, texts.gather(other).str.replace_all(_patterns()["word"], "_"))
 
+
+def _fast_rows(pl, batch):
+    """The mentions of a batch of (text, t) rows on the polars path, one lazy query: text, start, end, printed,
+    and what _share_list_markers asks of the text around each mention (glued, joins_next, word_in)."""
+    p = _patterns()
+    text, printed, after = pl.col("text"), pl.col("printed"), pl.col("after")
+    # a text's first piece is what precedes its first mention; each other piece is a mention, _CLOSE, and the
+    # text up to the next mention
+    first = (text != text.shift(1)).fill_null(True)
+    parts = pl.col("piece").str.split_exact(_CLOSE, 1)
+    pieces = (
+        batch.lazy()
+        .select("text", piece=pl.col("t").str.replace_all(p["mention"], _OPEN + "${0}" + _CLOSE).str.split(_OPEN))
+        .explode("piece")
+        .select("text", printed=pl.when(~first).then(parts.struct.field("field_0")),
+                after=pl.when(first).then(parts.struct.field("field_0")).otherwise(parts.struct.field("field_1")))
+    )
+    n = printed.str.len_chars().cast(pl.Int64).fill_null(0)
+    width = n + after.str.len_chars().cast(pl.Int64)
+    # a piece's offset: the running sum of widths before it, less that at its text's first piece (rows are
+    # by text: a forward fill, not a group-by)
+    before = width.cum_sum() - width
+    start = before - pl.when(first).then(before).forward_fill()
+    gap = after.shift(1)  # the text since the previous mention, or since the text's start
+    glued = (
+        pl.when(gap.str.len_chars() > 0).then(gap.str.slice(-1)).otherwise(printed.shift(1).str.slice(-1))
+        .str.contains(r"^[0-9A-Za-z_\-]$")  # every other word character is "_" here
+        .fill_null(False)
+    )
+    return (
+        pieces.with_columns(start=start, end=start + n, glued=glued, joins_next=after.str.contains(p["joiner"]),
+                            word_in=gap.str.contains(p["word_joiner"]))
+        .filter(~first)
+        .select("text", "start", "end", "printed", "glued", "joins_next", "word_in")
+        .collect()
+    )
+
+
+def _with_readings(pl, rows):
+    """The mention rows with value, marker and word: each distinct printed string is parsed once (a million
+    mentions print a few thousand), then lists share their markers."""
+    p = _patterns()
+    distinct = rows.select(pl.col("printed").unique())
+    distinct = distinct.with_columns(g=pl.col("printed").str.extract_groups(p["parse"])).unnest("g")
+    distinct = _with_values(pl, distinct.with_columns(marker=_marker(pl)))
     # Negative exponents (rare: 1e-4) are written out by the reader's own helper.
-    neg = rows.filter(pl.col("exp10") < 0)
+    neg = distinct.filter(pl.col("exp10") < 0)
     if neg.height:
         fixed = [
             _digits_value(sg or "", i if i is not None else "0", f, e)
             for sg, i, f, e in neg.select("sign", "int", "frac", "exp10").iter_rows()
         ]
-        rows = _patch_negative(pl, rows, fixed)
-    return rows.select(SCHEMA.names).to_arrow().cast(SCHEMA)
+        distinct = _patch_negative(pl, distinct, fixed)
+    readings = distinct.select("printed", "value", "marker", "word")
+    rows = rows.join(readings, on="printed", how="left", maintain_order="left")
+    return _share_list_markers(pl, rows).select(SCHEMA.names)
 
 
 def _patch_negative(pl, rows, fixed):
@@ -326,29 +356,18 @@ def _with_values(pl, rows):
     return rows.with_columns(value=pl.when("word").then(word_value).otherwise(digit_value))
 
 
-def _share_list_markers(pl, rows, p):
+def _share_list_markers(pl, rows):
     """numbers._share_list_markers, column-wise: each run of bare numbers linked by joiners ends at one number
     (the run's last row); its rows take that number's marker if the link into it is a word ("and", "or", "to")."""
-    text, gap, marker = pl.col("text"), pl.col("gap"), pl.col("marker")
-    glued = (
-        pl.when(gap.str.len_chars() > 0)
-        .then(gap.str.slice(-1))
-        .when(text == text.shift(1))
-        .then(pl.col("printed").shift(1).str.slice(-1))  # right after the previous mention
-        .otherwise(pl.lit(""))
-        .str.contains(r"^[0-9A-Za-z_\-]$")  # every other word character is "_" here
-    )
-    link = ((text == text.shift(-1)) & (marker == "") & ~glued & gap.shift(-1).str.contains(p["joiner"])).fill_null(False)
-    rows = rows.with_columns(
-        _link=link,
-        _word_in=gap.str.contains(p["word_joiner"]),  # on a run's last row: whether the link into it is a word
-    )
+    text, marker = pl.col("text"), pl.col("marker")
+    link = ((text == text.shift(-1)) & (marker == "") & ~pl.col("glued") & pl.col("joins_next")).fill_null(False)
+    rows = rows.with_columns(_link=link)
     # a run's rows are consecutive: its last row's values reach them by a backward fill (not a group-by)
     run_end = ~pl.col("_link")
     last_marker = pl.when(run_end).then(marker.fill_null("")).backward_fill()
-    word_in = pl.when(run_end).then(pl.col("_word_in").fill_null(False)).backward_fill()
+    word_in = pl.when(run_end).then(pl.col("word_in").fill_null(False)).backward_fill()
     shared = pl.col("_link") & word_in & (last_marker != "")
-    return rows.with_columns(marker=pl.when(shared).then(last_marker).otherwise(marker)).drop("_link", "_word_in", "gap")
+    return rows.with_columns(marker=pl.when(shared).then(last_marker).otherwise(marker)).drop("_link")
 
 
 def _marker(pl):
